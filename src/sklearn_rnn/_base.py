@@ -1,0 +1,356 @@
+"""BaseRNN: what the classifier and the regressor share.
+
+Parameter constraints, input validation, building and seeding the skorch net,
+batched prediction and the scikit-learn tags. skorch is composed, not
+subclassed: its ``**kwargs`` constructor, 20 % validation hold-out, missing
+``random_state`` and index-valued ``predict`` stay behind ``net_``.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from ._compat import Interval, StrOptions
+from ._data import (
+    BucketBatchIterator,
+    SequenceDataset,
+    batch_indices,
+    check_sequences,
+    take_batch,
+)
+from ._module import _CELLS, POOLINGS, RNNModule
+
+_OPTIMIZERS = {
+    "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
+    "sgd": torch.optim.SGD,
+    "rmsprop": torch.optim.RMSprop,
+}
+# Prediction needs no gradients, so it can afford larger batches than training.
+_MIN_PREDICT_BATCH_SIZE = 256
+
+
+class BaseRNN(BaseEstimator):
+    """Base class of RNNClassifier and RNNRegressor; not meant to be used directly.
+
+    Subclasses set ``_skorch_net`` and ``_criterion`` and implement
+    ``_encode_target`` (validated y -> (target array, output size)).
+    """
+
+    _parameter_constraints: dict = {
+        "cell_type": [StrOptions(set(_CELLS))],
+        "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "num_layers": [Interval(Integral, 1, None, closed="left")],
+        "bidirectional": ["boolean"],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "pooling": [StrOptions(set(POOLINGS))],
+        "embedding_dim": [Interval(Integral, 1, None, closed="left"), None],
+        "vocab_size": [Interval(Integral, 2, None, closed="left"), None],
+        "optimizer": [StrOptions(set(_OPTIMIZERS)), type],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "device": [str, torch.device],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        cell_type="lstm",
+        hidden_size=64,
+        num_layers=1,
+        bidirectional=False,
+        dropout=0.0,
+        pooling="last",
+        embedding_dim=None,
+        vocab_size=None,
+        optimizer="adam",
+        lr=1e-3,
+        weight_decay=0.0,
+        batch_size=32,
+        max_epochs=100,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
+        self.cell_type = cell_type
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.pooling = pooling
+        self.embedding_dim = embedding_dim
+        self.vocab_size = vocab_size
+        self.optimizer = optimizer
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # -- fitted state -----------------------------------------------------------
+
+    @property
+    def module_(self):
+        """The fitted :class:`RNNModule` (the same object as ``net_.module_``)."""
+        check_is_fitted(self, "net_")
+        return self.net_.module_
+
+    # -- fitting ----------------------------------------------------------------
+
+    def _fit(self, X, y):
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y "
+                "is None."
+            )
+        sequences = check_sequences(X, token_mode=self.embedding_dim is not None)
+        target, output_size = self._encode_target(y)
+        if len(target) != len(sequences.lengths):
+            raise ValueError(
+                f"X has {len(sequences.lengths)} sequences but y has {len(target)} "
+                "targets; they must have the same length."
+            )
+        self.n_features_in_ = sequences.n_features
+        if self.embedding_dim is not None:
+            self.vocab_size_ = self._learn_vocab_size(sequences)
+
+        device = self._resolve_device()
+        seed = self._draw_seed()
+        # Forking restores the caller's global torch RNG state once fit is done;
+        # every random draw of training (initial weights, batch order, dropout)
+        # happens inside and is fixed by the seed.
+        devices = [device] if device.type == "cuda" else []
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(seed)
+            net = self._build_net(output_size, device)
+            net.fit(SequenceDataset(sequences, target), y=None)
+
+        self.net_ = net
+        self.history_ = net.history
+        self.n_iter_ = len(net.history)
+        self.loss_curve_ = list(net.history[:, "train_loss"])
+        return self
+
+    def _build_net(self, output_size, device):
+        token_mode = self.embedding_dim is not None
+        return self._skorch_net(
+            module=RNNModule,
+            module__input_size=None if token_mode else self.n_features_in_,
+            module__output_size=output_size,
+            module__cell_type=self.cell_type,
+            module__hidden_size=self.hidden_size,
+            module__num_layers=self.num_layers,
+            module__bidirectional=self.bidirectional,
+            module__dropout=self.dropout,
+            module__pooling=self.pooling,
+            module__embedding_dim=self.embedding_dim,
+            module__vocab_size=self.vocab_size_ if token_mode else None,
+            criterion=self._criterion,
+            optimizer=self._optimizer_class(),
+            optimizer__weight_decay=self.weight_decay,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            iterator_train=BucketBatchIterator,
+            iterator_train__shuffle=True,
+            iterator_valid=BucketBatchIterator,
+            # skorch holds out 20 % of the data by default; we train on all of it.
+            train_split=None,
+            device=str(device),
+            verbose=int(self.verbose),
+        )
+
+    def _optimizer_class(self):
+        if isinstance(self.optimizer, str):
+            return _OPTIMIZERS[self.optimizer]
+        if not issubclass(self.optimizer, torch.optim.Optimizer):
+            raise TypeError(
+                "optimizer must be one of "
+                f"{sorted(_OPTIMIZERS)} or a torch.optim.Optimizer subclass; got "
+                f"{self.optimizer!r}."
+            )
+        return self.optimizer
+
+    def _resolve_device(self):
+        if isinstance(self.device, str) and self.device == "auto":
+            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        try:
+            device = torch.device(self.device)
+        except (RuntimeError, TypeError) as exc:
+            raise ValueError(
+                "device must be 'auto' or a torch device such as 'cpu' or 'cuda:0'; "
+                f"got {self.device!r}."
+            ) from exc
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(
+                f"device={self.device!r} was requested but CUDA is not available; "
+                "use device='auto' or 'cpu'."
+            )
+        return device
+
+    def _draw_seed(self):
+        if self.random_state is None:
+            # Fresh OS entropy: unlike np.random's global generator, drawing it
+            # leaves the caller's RNG state untouched.
+            return int(np.random.SeedSequence().generate_state(1)[0])
+        return int(check_random_state(self.random_state).randint(2**31 - 1))
+
+    def _learn_vocab_size(self, sequences):
+        max_id = int(sequences.values.max())
+        if self.vocab_size is None:
+            return max(max_id + 1, 2)
+        if max_id >= self.vocab_size:
+            raise ValueError(
+                f"Token id {max_id} is out of range for vocab_size={self.vocab_size} "
+                f"(ids must be in [0, {self.vocab_size - 1}])."
+            )
+        return self.vocab_size
+
+    # -- prediction -------------------------------------------------------------
+
+    def _forward(self, X):
+        """Network outputs for X, as float32 of shape (n_samples, n_outputs)."""
+        check_is_fitted(self, "net_")
+        sequences = check_sequences(X, token_mode=self.embedding_dim is not None)
+        if sequences.n_features != self.n_features_in_:
+            raise ValueError(
+                f"X has {sequences.n_features} features per time step, but "
+                f"{type(self).__name__} is expecting {self.n_features_in_} features "
+                "as input."
+            )
+        if self.embedding_dim is not None:
+            max_id = int(sequences.values.max())
+            if max_id >= self.vocab_size_:
+                raise ValueError(
+                    f"Token id {max_id} is out of range: the model was fitted with "
+                    f"vocab_size_={self.vocab_size_} (ids 0 to {self.vocab_size_ - 1})."
+                    " Map unseen tokens to the out-of-vocabulary id 1."
+                )
+        dataset = SequenceDataset(sequences)
+        batch_size = max(self.batch_size, _MIN_PREDICT_BATCH_SIZE)
+        outputs = None
+        for index in batch_indices(dataset.lengths, batch_size, shuffle=False):
+            batch = take_batch(dataset, index)
+            output = self.net_.evaluation_step(batch, training=False)
+            output = output.detach().to("cpu").numpy()
+            if outputs is None:
+                outputs = np.empty((len(dataset), output.shape[1]), output.dtype)
+            outputs[index.numpy()] = output
+        return outputs
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.target_tags.required = True
+        return tags
+
+
+# Shared by the docstrings of RNNClassifier and RNNRegressor.
+_PARAMETERS_DOC = """\
+    cell_type : {"lstm", "gru", "rnn"}, default="lstm"
+        Recurrent cell: ``torch.nn.LSTM``, ``torch.nn.GRU`` or a plain tanh
+        ``torch.nn.RNN``.
+
+    hidden_size : int, default=64
+        Number of hidden units per layer and direction.
+
+    num_layers : int, default=1
+        Number of stacked recurrent layers.
+
+    bidirectional : bool, default=False
+        Whether each sequence is also read backwards. The backward direction
+        starts at each sequence's own last step, never at padding.
+
+    dropout : float, default=0.0
+        Dropout probability between stacked layers and before the output layer.
+
+    pooling : {"last", "mean", "max", "attention"}, default="last"
+        How the outputs of all time steps become one vector per sequence: the
+        output at the last valid step, the mean or max over the valid steps,
+        or a learned attention-weighted mean. Padding never enters.
+
+    embedding_dim : int or None, default=None
+        None: X holds numeric sequences. An int switches to token mode: X
+        holds integer token ids (0 is padding), embedded in vectors of this
+        size. Token mode is never guessed from the dtype of X.
+
+    vocab_size : int or None, default=None
+        Token mode only: number of token ids, padding id 0 included. None
+        learns it from the training data as the largest id + 1; set it (for
+        example to ``len(tokenizer.vocabulary_)``) when test data may hold
+        ids the training data lacks.
+
+    optimizer : {"adam", "adamw", "sgd", "rmsprop"} or type, default="adam"
+        Optimizer, by name or as a ``torch.optim.Optimizer`` subclass.
+
+    lr : float, default=1e-3
+        Learning rate.
+
+    weight_decay : float, default=0.0
+        L2 penalty passed to the optimizer.
+
+    batch_size : int, default=32
+        Number of sequences per training batch. Batches group sequences of
+        similar length, so each is padded only to its own longest member.
+
+    max_epochs : int, default=100
+        Number of passes over the training data.
+
+    device : str or torch.device, default="auto"
+        "auto" uses CUDA when available, else the CPU; any torch device
+        string ("cpu", "cuda", "cuda:1", ...) is used as given.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialization, batch order and dropout. Fitting twice
+        with the same int and data gives the same model (bit for bit on
+        CPU). The caller's global torch and numpy random states are left as
+        they were. None draws a fresh seed.
+
+    verbose : int, default=0
+        0 is silent; 1 prints one line per epoch.
+"""
+
+_ATTRIBUTES_DOC = """\
+    n_features_in_ : int
+        Number of features per time step (F), not the number of time steps.
+        1 for univariate sequences and in token mode.
+
+    vocab_size_ : int
+        Token mode only: the size of the embedding table.
+
+    net_ : skorch.NeuralNet
+        The fitted skorch net.
+
+    module_ : RNNModule
+        The fitted torch module (``net_.module_``).
+
+    n_iter_ : int
+        Number of epochs run.
+
+    loss_curve_ : list of float
+        Mean training loss of each epoch.
+
+    history_ : skorch.History
+        skorch's per-epoch and per-batch training record.
+"""
+
+_INPUTS_DOC = """\
+    X can be any of: an array of shape (n_samples, n_timesteps, n_features);
+    an array or wide DataFrame of shape (n_samples, n_timesteps) of univariate
+    sequences; a list, tuple or object array of arrays of shape (T_i,
+    n_features) or (T_i,) with lengths T_i that may differ; a float array
+    whose trailing all-NaN steps are padding. In token mode, a 2-D integer
+    array with 0 as padding or a list of 1-D integer arrays. Sequences at
+    predict time may be longer or shorter than at fit time. Every sequence
+    needs at least one valid step: a sequence of length 0 is an error.
+"""

@@ -1,0 +1,117 @@
+"""RNNClassifier: sequence classification with a recurrent network."""
+
+import numpy as np
+import torch
+from scipy.special import softmax
+from sklearn.base import ClassifierMixin
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_array, column_or_1d
+from skorch import NeuralNetClassifier
+
+from ._base import _ATTRIBUTES_DOC, _INPUTS_DOC, _PARAMETERS_DOC, BaseRNN
+from ._compat import _fit_context
+
+
+class RNNClassifier(ClassifierMixin, BaseRNN):
+    __doc__ = f"""Recurrent neural network classifier for sequences.
+
+    A scikit-learn classifier whose model is a PyTorch recurrent network
+    (:class:`RNNModule`) trained with cross-entropy through skorch. It works
+    unchanged in ``Pipeline``, ``GridSearchCV``, ``cross_val_score``,
+    ``clone`` and ``pickle``.
+
+{_INPUTS_DOC}
+    Parameters
+    ----------
+{_PARAMETERS_DOC}
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels; ``predict`` returns values from it and the columns of
+        ``predict_proba`` follow its order.
+
+{_ATTRIBUTES_DOC}
+    See Also
+    --------
+    RNNRegressor : The same network for regression.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_rnn import RNNClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = [rng.normal(size=(n, 2)) for n in rng.integers(3, 12, size=40)]
+    >>> y = np.array(["up" if x[:, 0].sum() > 0 else "down" for x in X])
+    >>> clf = RNNClassifier(hidden_size=8, max_epochs=5, random_state=0)
+    >>> clf.fit(X, y).predict(X[:3]).shape
+    (3,)
+    >>> clf.classes_
+    array(['down', 'up'], dtype='<U4')
+    """
+
+    _skorch_net = NeuralNetClassifier
+    _criterion = torch.nn.CrossEntropyLoss
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Fit the network to sequences X and labels y.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or list of arrays
+            Training sequences, in any form listed in the class docstring.
+        y : array-like of shape (n_samples,)
+            Class labels (strings, integers or booleans).
+
+        Returns
+        -------
+        self : RNNClassifier
+            The fitted classifier.
+        """
+        return self._fit(X, y)
+
+    def _encode_target(self, y):
+        y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
+        y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        encoder = LabelEncoder()
+        target = encoder.fit_transform(y)
+        if len(encoder.classes_) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes in y, "
+                f"but y contains only one class: {encoder.classes_[0]!r}."
+            )
+        self.classes_ = encoder.classes_
+        return target.astype(np.int64), len(self.classes_)
+
+    def predict_proba(self, X):
+        """Class probabilities of sequences X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or list of arrays
+            Sequences, in any form listed in the class docstring.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities; columns follow ``classes_`` and rows sum to 1.
+        """
+        logits = self._forward(X).astype(np.float64)
+        return softmax(logits, axis=1)
+
+    def predict(self, X):
+        """Predict the class of each sequence of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or list of arrays
+            Sequences, in any form listed in the class docstring.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Labels taken from ``classes_``.
+        """
+        return self.classes_[np.argmax(self._forward(X), axis=1)]

@@ -1,0 +1,237 @@
+"""The torch module behind the estimators: embedding | recurrent core | pooling | head."""
+
+import torch
+from torch import nn
+
+_CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
+POOLINGS = ("last", "mean", "max", "attention")
+
+
+def reverse_within_lengths(values, lengths):
+    """Reverse each sequence of a right-padded batch within its own length.
+
+    Padding steps stay where they are, so the backward direction of a
+    bidirectional core starts at each sequence's true last step instead of at
+    the padding. Applying it twice gives the input back.
+
+    Parameters
+    ----------
+    values : torch.Tensor of shape (batch, time, features)
+        Right-padded batch.
+    lengths : torch.Tensor of shape (batch,)
+        Number of valid steps of each sequence.
+
+    Returns
+    -------
+    reversed : torch.Tensor of shape (batch, time, features)
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.arange(4.0).reshape(1, 4, 1)
+    >>> reverse_within_lengths(x, torch.tensor([3])).flatten().tolist()
+    [2.0, 1.0, 0.0, 3.0]
+    """
+    steps = torch.arange(values.shape[1], device=values.device).unsqueeze(0)
+    lengths = lengths.to(values.device).unsqueeze(1)
+    index = torch.where(steps < lengths, lengths - 1 - steps, steps)
+    return values.gather(1, index.unsqueeze(2).expand(-1, -1, values.shape[2]))
+
+
+class _BidirectionalCore(nn.Module):
+    """Stacked bidirectional recurrent layers that respect per-sequence lengths.
+
+    ``nn.LSTM(bidirectional=True)`` reverses the whole padded time axis, so on a
+    right-padded batch its backward direction reads the padding first and the
+    result depends on how long the other sequences of the batch are. Packing
+    fixes that but is several times slower on CPU. Here each layer runs two
+    unidirectional cores, the backward one on sequences reversed within their
+    own lengths, which is exact and as fast as the dense path.
+    """
+
+    def __init__(self, cell, input_size, hidden_size, num_layers, dropout):
+        super().__init__()
+        sizes = [input_size] + [2 * hidden_size] * (num_layers - 1)
+        self.forward_layers = nn.ModuleList(
+            cell(size, hidden_size, batch_first=True) for size in sizes
+        )
+        self.backward_layers = nn.ModuleList(
+            cell(size, hidden_size, batch_first=True) for size in sizes
+        )
+        self.inter_layer_dropout = nn.Dropout(dropout)
+
+    def forward(self, values, lengths):
+        for i, (fwd, bwd) in enumerate(
+            zip(self.forward_layers, self.backward_layers, strict=True)
+        ):
+            if i > 0:
+                values = self.inter_layer_dropout(values)
+            out_forward, _ = fwd(values)
+            out_backward, _ = bwd(reverse_within_lengths(values, lengths))
+            values = torch.cat(
+                [out_forward, reverse_within_lengths(out_backward, lengths)], dim=2
+            )
+        return values
+
+
+class RNNModule(nn.Module):
+    """Recurrent network for sequence classification and regression.
+
+    The network is ``[embedding] -> recurrent core -> pooling over time ->
+    linear head``. It takes a right-padded batch and the true length of each
+    sequence, and returns one output vector per sequence (logits for
+    classification, values for regression); it never returns hidden states.
+    The output for a sequence does not depend on the other sequences of its
+    batch nor on how much padding follows it.
+
+    Parameters
+    ----------
+    input_size : int or None, default=None
+        Number of features per time step. Must be None in token mode (when
+        ``embedding_dim`` is set), where the embedding size is the input size.
+    output_size : int, default=1
+        Number of outputs per sequence (classes, or regression targets).
+    cell_type : {"lstm", "gru", "rnn"}, default="lstm"
+        Recurrent cell: ``torch.nn.LSTM``, ``torch.nn.GRU`` or ``torch.nn.RNN``
+        (tanh).
+    hidden_size : int, default=64
+        Number of hidden units per direction and layer.
+    num_layers : int, default=1
+        Number of stacked recurrent layers.
+    bidirectional : bool, default=False
+        Whether to also read each sequence backwards (within its own length).
+    dropout : float, default=0.0
+        Dropout between stacked recurrent layers and before the head.
+    pooling : {"last", "mean", "max", "attention"}, default="last"
+        How the per-step outputs become one vector per sequence: the output at
+        the last valid step (for the backward direction, at the first step), the
+        mean or max over valid steps, or an attention-weighted mean whose
+        weights are learned. Padding never enters the pooling.
+    embedding_dim : int or None, default=None
+        If set, inputs are integer token ids and go through
+        ``torch.nn.Embedding(vocab_size, embedding_dim, padding_idx=0)``.
+    vocab_size : int or None, default=None
+        Number of token ids (padding id 0 included); required in token mode.
+
+    Notes
+    -----
+    A sequence of length 0 is all padding: its pooled representation is the zero
+    vector, so its output is the head's bias. The estimators reject such
+    sequences before they reach the module.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_rnn import RNNModule
+    >>> module = RNNModule(input_size=3, output_size=2, hidden_size=8)
+    >>> values = torch.randn(4, 10, 3)  # 4 sequences, padded to 10 steps
+    >>> lengths = torch.tensor([10, 7, 3, 1])
+    >>> module(values, lengths).shape
+    torch.Size([4, 2])
+    """
+
+    def __init__(
+        self,
+        input_size=None,
+        output_size=1,
+        *,
+        cell_type="lstm",
+        hidden_size=64,
+        num_layers=1,
+        bidirectional=False,
+        dropout=0.0,
+        pooling="last",
+        embedding_dim=None,
+        vocab_size=None,
+    ):
+        super().__init__()
+        if cell_type not in _CELLS:
+            raise ValueError(
+                f"cell_type must be one of {sorted(_CELLS)}, got {cell_type!r}."
+            )
+        if pooling not in POOLINGS:
+            raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}.")
+        if embedding_dim is not None:
+            if vocab_size is None:
+                raise ValueError("vocab_size is required when embedding_dim is set.")
+            if input_size is not None:
+                raise ValueError(
+                    "input_size must be None in token mode (embedding_dim set); "
+                    f"got input_size={input_size!r}."
+                )
+            self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
+            input_size = embedding_dim
+        elif input_size is None:
+            raise ValueError("input_size is required when embedding_dim is None.")
+        else:
+            self.embedding = None
+
+        cell = _CELLS[cell_type]
+        self.bidirectional = bidirectional
+        self.pooling = pooling
+        if bidirectional:
+            self.core = _BidirectionalCore(
+                cell, input_size, hidden_size, num_layers, dropout
+            )
+        else:
+            self.core = cell(
+                input_size,
+                hidden_size,
+                num_layers=num_layers,
+                batch_first=True,
+                dropout=dropout if num_layers > 1 else 0.0,
+            )
+        pooled_size = hidden_size * (2 if bidirectional else 1)
+        self.attention = nn.Linear(pooled_size, 1) if pooling == "attention" else None
+        self.head_dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(pooled_size, output_size)
+
+    def forward(self, values, lengths):
+        """Compute one output vector per sequence.
+
+        Parameters
+        ----------
+        values : torch.Tensor
+            Right-padded batch: float of shape (batch, time, input_size), or
+            int64 token ids of shape (batch, time) in token mode.
+        lengths : torch.Tensor of shape (batch,)
+            Number of valid (leading) steps of each sequence.
+
+        Returns
+        -------
+        output : torch.Tensor of shape (batch, output_size)
+        """
+        if self.embedding is not None:
+            values = self.embedding(values)
+        if self.bidirectional:
+            outputs = self.core(values, lengths)
+        else:
+            outputs, _ = self.core(values)
+        pooled = self._pool(outputs, lengths.to(outputs.device))
+        return self.head(self.head_dropout(pooled))
+
+    def _pool(self, outputs, lengths):
+        batch, time, size = outputs.shape
+        empty = (lengths == 0).unsqueeze(1)
+        if self.pooling == "last":
+            last = (lengths - 1).clamp(min=0)
+            index = last.view(batch, 1, 1).expand(-1, 1, size)
+            pooled = outputs.gather(1, index).squeeze(1)
+            if self.bidirectional:
+                # The backward direction has read the whole sequence at step 0.
+                half = size // 2
+                pooled = torch.cat([pooled[:, :half], outputs[:, 0, half:]], dim=1)
+            return pooled.masked_fill(empty, 0.0)
+        steps = torch.arange(time, device=outputs.device)
+        mask = steps.unsqueeze(0) < lengths.unsqueeze(1)
+        if self.pooling == "mean":
+            summed = (outputs * mask.unsqueeze(2)).sum(dim=1)
+            return summed / lengths.clamp(min=1).unsqueeze(1).to(outputs.dtype)
+        if self.pooling == "max":
+            filled = outputs.masked_fill(~mask.unsqueeze(2), float("-inf"))
+            return filled.max(dim=1).values.masked_fill(empty, 0.0)
+        scores = self.attention(outputs).squeeze(2)
+        scores = scores.masked_fill(~mask, torch.finfo(scores.dtype).min)
+        # Multiplying by the mask zeroes the uniform weights of an all-padding row.
+        weights = torch.softmax(scores, dim=1) * mask
+        return torch.bmm(weights.unsqueeze(1), outputs).squeeze(1)

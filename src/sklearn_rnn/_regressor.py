@@ -1,0 +1,109 @@
+"""RNNRegressor: sequence regression with a recurrent network."""
+
+import numpy as np
+import torch
+from sklearn.base import RegressorMixin
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.validation import check_array, check_is_fitted
+from skorch import NeuralNetRegressor
+
+from ._base import _ATTRIBUTES_DOC, _INPUTS_DOC, _PARAMETERS_DOC, BaseRNN
+from ._compat import _fit_context
+
+
+class RNNRegressor(RegressorMixin, BaseRNN):
+    __doc__ = f"""Recurrent neural network regressor for sequences.
+
+    A scikit-learn regressor whose model is a PyTorch recurrent network
+    (:class:`RNNModule`) trained with the mean squared error through skorch.
+    Targets are standardized for training (like wrapping the model in
+    ``TransformedTargetRegressor`` with a ``StandardScaler``) and mapped back at
+    prediction, so the default learning rate suits targets of any scale.
+
+{_INPUTS_DOC}
+    Parameters
+    ----------
+{_PARAMETERS_DOC}
+    Attributes
+    ----------
+    n_outputs_ : int
+        Number of regression targets.
+
+    target_scaler_ : sklearn.preprocessing.StandardScaler
+        The standardization of the training targets; ``loss_curve_`` is in
+        its standardized units.
+
+{_ATTRIBUTES_DOC}
+    See Also
+    --------
+    RNNClassifier : The same network for classification.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_rnn import RNNRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(40, 10, 3))  # 40 sequences, 10 steps, 3 features
+    >>> y = X[:, -1, 0] + 2.0
+    >>> reg = RNNRegressor(hidden_size=8, max_epochs=5, random_state=0)
+    >>> reg.fit(X, y).predict(X[:2]).shape
+    (2,)
+    """
+
+    _skorch_net = NeuralNetRegressor
+    _criterion = torch.nn.MSELoss
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Fit the network to sequences X and targets y.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or list of arrays
+            Training sequences, in any form listed in the class docstring.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets. Predictions have the same number of dimensions.
+
+        Returns
+        -------
+        self : RNNRegressor
+            The fitted regressor.
+        """
+        return self._fit(X, y)
+
+    def _encode_target(self, y):
+        y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+        if y.ndim not in (1, 2):
+            raise ValueError(
+                "y must have shape (n_samples,) or (n_samples, n_outputs); got an "
+                f"array of shape {y.shape}."
+            )
+        self._y_ndim = y.ndim
+        y = y.reshape(len(y), -1)
+        self.n_outputs_ = y.shape[1]
+        self.target_scaler_ = StandardScaler().fit(y)
+        target = self.target_scaler_.transform(y).astype(np.float32)
+        return target, self.n_outputs_
+
+    def predict(self, X):
+        """Predict the target of each sequence of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or list of arrays
+            Sequences, in any form listed in the class docstring.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predictions, with as many dimensions as the training y.
+        """
+        check_is_fitted(self, "net_")
+        output = self._forward(X).astype(np.float64)
+        y_pred = self.target_scaler_.inverse_transform(output)
+        return y_pred.ravel() if self._y_ndim == 1 else y_pred
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
