@@ -114,4 +114,5 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         y_pred : ndarray of shape (n_samples,)
             Labels taken from ``classes_``.
         """
-        return self.classes_[np.argmax(self._forward(X), axis=1)]
+        logits = self._forward(X)
+        return self.classes_[np.argmax(logits, axis=1)]
