@@ -1,0 +1,282 @@
+"""Behaviour shared by RNNClassifier and RNNRegressor."""
+
+import inspect
+import pickle
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import (
+    GridSearchCV,
+    RandomizedSearchCV,
+    cross_val_score,
+    cross_validate,
+)
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from sklearn_rnn import RNNClassifier, RNNRegressor, RNNModule
+
+ESTIMATORS = [RNNClassifier, RNNRegressor]
+FAST = dict(hidden_size=4, max_epochs=2, batch_size=8, random_state=0)
+PARAMETERS = [
+    "cell_type",
+    "hidden_size",
+    "num_layers",
+    "bidirectional",
+    "dropout",
+    "pooling",
+    "embedding_dim",
+    "vocab_size",
+    "optimizer",
+    "lr",
+    "weight_decay",
+    "batch_size",
+    "max_epochs",
+    "device",
+    "random_state",
+    "verbose",
+]
+
+
+def _target(Estimator, y):
+    return y if Estimator is RNNClassifier else y.astype(float) + 0.5 * y.mean()
+
+
+def _outputs(estimator, X):
+    if isinstance(estimator, RNNClassifier):
+        return estimator.predict_proba(X)
+    return estimator.predict(X)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_parameters_are_keyword_only_and_named_as_documented(Estimator):
+    signature = inspect.signature(Estimator)
+    assert list(signature.parameters) == PARAMETERS
+    assert all(p.kind is p.KEYWORD_ONLY for p in signature.parameters.values())
+    with pytest.raises(TypeError):
+        Estimator("lstm")
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_every_input_form_gives_the_same_model(Estimator, ragged_data, nan_pad):
+    X, y = ragged_data
+    y = _target(Estimator, y)
+    reference = Estimator(**FAST).fit(X, y)
+    expected = _outputs(reference, X)
+    objects = np.empty(len(X), dtype=object)
+    objects[:] = X
+    for form in (tuple(X), objects, nan_pad(X), nan_pad(X, width=30)):
+        model = Estimator(**FAST).fit(form, y)
+        np.testing.assert_array_equal(_outputs(model, form), expected)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_dense_2d_dataframe_and_3d_inputs(Estimator, dense_data):
+    X, y = dense_data
+    y = _target(Estimator, y)
+    univariate = X[:, :, 0]
+    from_array = Estimator(**FAST).fit(univariate, y)
+    from_frame = Estimator(**FAST).fit(pd.DataFrame(univariate), y)
+    assert from_array.n_features_in_ == from_frame.n_features_in_ == 1
+    np.testing.assert_array_equal(
+        _outputs(from_array, univariate), _outputs(from_frame, pd.DataFrame(univariate))
+    )
+    model = Estimator(**FAST).fit(X, y)
+    assert model.n_features_in_ == 3
+    # Predict may see other sequence lengths than fit.
+    assert _outputs(model, X[:, :2]).shape[0] == 30
+    assert _outputs(model, np.concatenate([X, X], axis=1)).shape[0] == 30
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("pooling", ["last", "mean", "max", "attention"])
+def test_prediction_does_not_depend_on_batch_mates(
+    Estimator, bidirectional, pooling, ragged_data
+):
+    X, y = ragged_data
+    model = Estimator(**FAST, bidirectional=bidirectional, pooling=pooling)
+    model.fit(X, _target(Estimator, y))
+    together = _outputs(model, X)
+    alone = np.concatenate([_outputs(model, [x]) for x in X])
+    np.testing.assert_allclose(alone, together, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_token_mode(Estimator):
+    rng = np.random.default_rng(0)
+    ids = [rng.integers(1, 20, size=n) for n in rng.integers(1, 12, size=40)]
+    y = _target(Estimator, np.array([int(3 in t) for t in ids]))
+    model = Estimator(**FAST, embedding_dim=4).fit(ids, y)
+    assert model.vocab_size_ == max(t.max() for t in ids) + 1
+    assert model.n_features_in_ == 1
+    assert model.module_.embedding.num_embeddings == model.vocab_size_
+    padded = np.zeros((40, 15), dtype=np.int64)
+    for i, t in enumerate(ids):
+        padded[i, : len(t)] = t
+    np.testing.assert_allclose(_outputs(model, padded), _outputs(model, ids))
+    with pytest.raises(ValueError, match="out of range"):
+        model.predict([[1, 2, model.vocab_size_]])
+    with pytest.raises(ValueError, match="out of range for vocab_size=10"):
+        Estimator(**FAST, embedding_dim=4, vocab_size=10).fit(ids, y)
+    fixed = Estimator(**FAST, embedding_dim=4, vocab_size=50).fit(ids, y)
+    assert fixed.predict([[45, 2]]).shape[0] == 1
+    # Token mode is chosen by embedding_dim, never guessed from the dtype.
+    numeric = Estimator(**FAST).fit(padded, y)
+    assert not hasattr(numeric, "vocab_size_")
+    assert numeric.module_.embedding is None
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_random_state_reproducible_and_global_rng_untouched(Estimator, ragged_data):
+    X, y = ragged_data
+    y = _target(Estimator, y)
+    torch_state, numpy_state = torch.get_rng_state(), np.random.get_state()
+    first = _outputs(Estimator(**FAST).fit(X, y), X)
+    assert torch.equal(torch.get_rng_state(), torch_state)
+    assert np.random.get_state()[1].tolist() == numpy_state[1].tolist()
+    second = _outputs(Estimator(**FAST).fit(X, y), X)
+    np.testing.assert_array_equal(first, second)
+    other_seed = _outputs(Estimator(**{**FAST, "random_state": 1}).fit(X, y), X)
+    assert not np.array_equal(first, other_seed)
+    # None draws fresh entropy and still leaves the global generators alone.
+    Estimator(**{**FAST, "random_state": None}).fit(X, y)
+    assert torch.equal(torch.get_rng_state(), torch_state)
+    assert np.random.get_state()[1].tolist() == numpy_state[1].tolist()
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_pickle_joblib_and_clone(Estimator, ragged_data, tmp_path):
+    X, y = ragged_data
+    model = Estimator(**FAST).fit(X, _target(Estimator, y))
+    expected = _outputs(model, X)
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(_outputs(restored, X), expected)
+    # module_ is the net's module, not a copy that could drift from it.
+    assert restored.module_ is restored.net_.module_
+    joblib.dump(model, tmp_path / "model.joblib")
+    np.testing.assert_array_equal(
+        _outputs(joblib.load(tmp_path / "model.joblib"), X), expected
+    )
+    copy = clone(model)
+    assert copy.get_params() == model.get_params()
+    with pytest.raises(NotFittedError):
+        copy.predict(X)
+    assert not hasattr(copy, "module_")
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_fitted_attributes(Estimator, ragged_data):
+    X, y = ragged_data
+    model = Estimator(**FAST).fit(X, _target(Estimator, y))
+    assert isinstance(model.module_, RNNModule)
+    assert model.n_iter_ == 2 == len(model.history_)
+    assert len(model.loss_curve_) == 2
+    assert all(isinstance(loss, float) for loss in model.loss_curve_)
+    assert model.net_.module_ is model.module_
+
+
+def _to_sequences(X):
+    """(n, 6) table -> (n, 3, 2) sequences; a module-level function pickles."""
+    return np.asarray(X).reshape(len(X), 3, 2)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_ragged_lists_in_model_selection_and_pipelines(Estimator, ragged_data):
+    X, y = ragged_data
+    y = _target(Estimator, y)
+    search = GridSearchCV(Estimator(**FAST), {"hidden_size": [2, 3]}, cv=2)
+    search.fit(X, y)
+    assert search.best_params_["hidden_size"] in (2, 3)
+    assert search.predict(X).shape == (40,)
+    random_search = RandomizedSearchCV(
+        Estimator(**FAST), {"lr": [1e-3, 1e-2]}, n_iter=2, cv=2, random_state=0
+    )
+    random_search.fit(X, y)
+    assert cross_val_score(Estimator(**FAST), X, y, cv=3).shape == (3,)
+    result = cross_validate(Estimator(**FAST), X, y, cv=2, return_estimator=True)
+    assert len(result["estimator"]) == 2
+    table = np.random.default_rng(0).normal(size=(40, 6))
+    pipeline = make_pipeline(FunctionTransformer(_to_sequences), Estimator(**FAST))
+    pipeline.fit(table, y)
+    assert pipeline[-1].n_features_in_ == 2
+    restored = pickle.loads(pickle.dumps(pipeline))
+    np.testing.assert_array_equal(restored.predict(table), pipeline.predict(table))
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+@pytest.mark.parametrize(
+    "params, error, match",
+    [
+        (dict(cell_type="transformer"), ValueError, "cell_type"),
+        (dict(pooling="sum"), ValueError, "pooling"),
+        (dict(hidden_size=0), ValueError, "hidden_size"),
+        (dict(dropout=1.0), ValueError, "dropout"),
+        (dict(optimizer="adagrad"), ValueError, "optimizer"),
+        (dict(optimizer=dict), TypeError, "torch.optim.Optimizer subclass"),
+        (dict(lr=0.0), ValueError, "lr"),
+        (dict(device="tpu-ish"), ValueError, "device must be"),
+        (dict(batch_size=0), ValueError, "batch_size"),
+        (dict(max_epochs=0), ValueError, "max_epochs"),
+    ],
+)
+def test_invalid_parameters(Estimator, params, error, match, dense_data):
+    X, y = dense_data
+    with pytest.raises(error, match=match):
+        Estimator(**{**FAST, **params}).fit(X, _target(Estimator, y))
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_optimizer_by_name_or_class(Estimator, dense_data):
+    X, y = dense_data
+    y = _target(Estimator, y)
+    for optimizer in ("adam", "adamw", "sgd", "rmsprop", torch.optim.Adagrad):
+        model = Estimator(**FAST, optimizer=optimizer).fit(X, y)
+        expected = optimizer if isinstance(optimizer, type) else None
+        if expected is not None:
+            assert isinstance(model.net_.optimizer_, expected)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+@pytest.mark.parametrize(
+    "make_X, make_y, match",
+    [
+        (lambda X: X[0, :, 0], lambda y: y, "Reshape your data"),
+        (lambda X: X[None], lambda y: y, "4-D"),
+        (lambda X: [], lambda y: y[:0], "empty collection"),
+        (lambda X: [X[0], X[1][:, :2]], lambda y: y[:2], "same number of features"),
+        (lambda X: _with(X, (0, 2, 1), np.nan), lambda y: y, "NaN inside"),
+        (lambda X: _with(X, (3, 0, 0), np.inf), lambda y: y, "infinity"),
+        (lambda X: X, lambda y: y[:-1], "30 sequences but y has 29"),
+        (lambda X: X, lambda y: None, "requires y to be passed"),
+    ],
+)
+def test_fit_input_errors(Estimator, make_X, make_y, match, dense_data):
+    X, y = dense_data
+    with pytest.raises(ValueError, match=match):
+        Estimator(**FAST).fit(make_X(X), make_y(_target(Estimator, y)))
+
+
+def _with(X, index, value):
+    X = X.copy()
+    X[index] = value
+    return X
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_predict_input_errors(Estimator, dense_data):
+    X, y = dense_data
+    model = Estimator(**FAST).fit(X, _target(Estimator, y))
+    with pytest.raises(ValueError, match="X has 2 features per time step, but"):
+        model.predict(X[:, :, :2])
+    with pytest.raises(ValueError, match="Reshape your data"):
+        model.predict(X[0, :, 0])
+    with pytest.raises(ValueError, match="NaN inside"):
+        model.predict(_with(X, (1, 1, 1), np.nan))
+    with pytest.raises(ValueError, match="no valid time steps"):
+        model.predict(_with(X, (1, slice(None), slice(None)), np.nan))

@@ -1,0 +1,145 @@
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from scipy import sparse
+
+from sklearn_rnn._data import (
+    BucketBatchIterator,
+    SequenceDataset,
+    batch_indices,
+    check_sequences,
+    take_batch,
+)
+
+
+def test_ragged_list_tuple_object_array_and_nan_padding_agree(ragged_data, nan_pad):
+    X, _ = ragged_data
+    reference = check_sequences(X)
+    objects = np.empty(len(X), dtype=object)
+    objects[:] = X
+    for form in (tuple(X), objects, nan_pad(X, width=20)):
+        converted = check_sequences(form)
+        np.testing.assert_array_equal(converted.lengths, reference.lengths)
+        np.testing.assert_array_equal(converted.values, reference.values)
+    assert reference.values.dtype == np.float32
+    assert reference.values.shape == (40, max(len(x) for x in X), 2)
+    # Padding is stored as zeros so that it cannot poison masked pooling.
+    assert not np.isnan(reference.values).any()
+
+
+def test_2d_arrays_dataframes_and_1d_items_are_univariate():
+    X = np.arange(12.0).reshape(3, 4)
+    for form in (X, pd.DataFrame(X), list(X)):
+        converted = check_sequences(form)
+        assert converted.values.shape == (3, 4, 1)
+        assert converted.n_features == 1
+        np.testing.assert_array_equal(converted.lengths, [4, 4, 4])
+
+
+def test_trailing_all_nan_steps_are_padding():
+    X = np.ones((2, 4, 2))
+    X[0, 2:] = np.nan
+    converted = check_sequences(X)
+    np.testing.assert_array_equal(converted.lengths, [2, 4])
+
+
+def test_token_mode_lengths_from_trailing_zeros():
+    ids = np.array([[4, 2, 0, 0], [5, 0, 7, 0]])
+    converted = check_sequences(ids, token_mode=True)
+    np.testing.assert_array_equal(converted.lengths, [2, 3])
+    assert converted.values.dtype == np.int64
+    ragged = check_sequences([[4, 2], [5, 0, 7]], token_mode=True)
+    np.testing.assert_array_equal(ragged.values, converted.values[:, :3])
+
+
+@pytest.mark.parametrize(
+    "X, error, match",
+    [
+        (np.ones(5), ValueError, "Reshape your data"),
+        (np.ones((2, 3, 4, 5)), ValueError, "4-D"),
+        ([], ValueError, "empty collection"),
+        ([np.ones((3, 2)), np.ones((4, 3))], ValueError, "same number of features"),
+        ([np.ones(3), 2.0], ValueError, "scalar"),
+        ([np.ones((3, 2, 1))], ValueError, "expected \\(n_timesteps, n_features\\)"),
+        ([np.ones(2), np.ones(0)], ValueError, "Sequence 1 is empty"),
+        (np.ones((0, 3)), ValueError, "0 sample"),
+        (np.ones((3, 0)), ValueError, "0 feature"),
+        (np.array([[1.0, np.nan, 2.0]]), ValueError, "NaN inside the valid steps"),
+        (np.array([[[1.0, np.nan], [2.0, 3.0]]]), ValueError, "NaN inside"),
+        (np.array([[1.0, np.inf]]), ValueError, "infinity"),
+        (np.array([[np.nan, np.nan]]), ValueError, "no valid time steps"),
+        (np.ones((2, 3)) * 1j, ValueError, "Complex data not supported"),
+        (np.array([["a", "b"]]), TypeError, "must hold numbers"),
+        (["abc", "de"], TypeError, "is a string"),
+        ("abc", TypeError, "collection of sequences"),
+        (None, TypeError, "collection of sequences"),
+        (sparse.csr_matrix(np.ones((2, 2))), TypeError, "Sparse input"),
+    ],
+)
+def test_numeric_input_errors(X, error, match):
+    with pytest.raises(error, match=match):
+        check_sequences(X)
+
+
+@pytest.mark.parametrize(
+    "X, error, match",
+    [
+        (np.ones((2, 3)), TypeError, "integer token ids"),
+        (np.ones((2, 3, 1), dtype=int), ValueError, "3-D"),
+        (np.array([[1, -2]]), ValueError, "must be >= 0"),
+        (np.array([[0, 0], [1, 0]]), ValueError, "no valid time steps"),
+        ([np.array([1.5, 2.0])], TypeError, "integer token ids"),
+    ],
+)
+def test_token_input_errors(X, error, match):
+    with pytest.raises(error, match=match):
+        check_sequences(X, token_mode=True)
+
+
+def test_object_array_with_non_number_raises_type_error():
+    X = np.ones((2, 3)).astype(object)
+    X[0, 0] = {"a": 1}
+    with pytest.raises(TypeError, match="argument must be"):
+        check_sequences(X)
+
+
+def test_batch_indices_cover_every_sample_once_in_tight_buckets():
+    torch.manual_seed(0)
+    lengths = torch.randint(1, 200, (1000,))
+    batches = batch_indices(lengths, 16, shuffle=True)
+    seen = torch.cat(batches).sort().values
+    assert torch.equal(seen, torch.arange(1000))
+    # Buckets: padding waste stays far below padding to the global maximum.
+    padded = sum(len(b) * int(lengths[b].max()) for b in batches)
+    assert padded < 1.1 * int(lengths.sum()) < 1000 * int(lengths.max())
+
+
+def test_batch_order_is_random_but_seeded():
+    lengths = torch.randint(1, 50, (200,))
+    torch.manual_seed(3)
+    first = batch_indices(lengths, 8, shuffle=True)
+    torch.manual_seed(3)
+    again = batch_indices(lengths, 8, shuffle=True)
+    other = batch_indices(lengths, 8, shuffle=True)
+    assert all(torch.equal(a, b) for a, b in zip(first, again, strict=True))
+    assert not all(torch.equal(a, b) for a, b in zip(first, other, strict=True))
+
+
+def test_take_batch_pads_to_its_own_maximum(ragged_data):
+    X, y = ragged_data
+    dataset = SequenceDataset(check_sequences(X), y)
+    index = torch.tensor([0, 3])
+    batch, target = take_batch(dataset, index)
+    lengths = [len(X[0]), len(X[3])]
+    assert batch["values"].shape == (2, max(lengths), 2)
+    assert batch["lengths"].tolist() == lengths
+    assert target.tolist() == [y[0], y[3]]
+
+
+def test_bucket_iterator_yields_every_sample(ragged_data):
+    X, y = ragged_data
+    iterator = BucketBatchIterator(SequenceDataset(check_sequences(X), y), 16)
+    batches = list(iterator)
+    assert len(batches) == len(iterator) == 3
+    assert sum(len(t) for _, t in batches) == 40
