@@ -73,11 +73,6 @@ class RNNRegressor(RegressorMixin, BaseRNN):
 
     def _encode_target(self, y):
         y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
-        if y.ndim not in (1, 2):
-            raise ValueError(
-                "y must have shape (n_samples,) or (n_samples, n_outputs); got an "
-                f"array of shape {y.shape}."
-            )
         self._y_ndim = y.ndim
         y = y.reshape(len(y), -1)
         self.n_outputs_ = y.shape[1]

@@ -1,0 +1,99 @@
+import numpy as np
+import pytest
+from sklearn.datasets import make_blobs
+from sklearn.metrics import accuracy_score
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_rnn import RNNClassifier
+
+FAST = dict(hidden_size=4, max_epochs=2, batch_size=8, random_state=0)
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        np.array(["cat", "dog"]),
+        np.array(["a", "b", "c"]),
+        np.array([3, 10, 42]),
+        np.array([-1, 1]),
+        np.array([True, False]),
+    ],
+    ids=lambda labels: str(labels.tolist()),
+)
+def test_labels_round_trip_through_classes(labels, ragged_data):
+    X, y = ragged_data
+    y = labels[np.arange(len(X)) % len(labels)]
+    clf = RNNClassifier(**FAST).fit(X, y)
+    np.testing.assert_array_equal(clf.classes_, np.unique(labels))
+    assert clf.classes_.dtype == labels.dtype
+    pred = clf.predict(X)
+    assert pred.dtype == labels.dtype
+    assert set(pred) <= set(labels)
+    proba = clf.predict_proba(X)
+    assert proba.shape == (len(X), len(labels))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    # predict is the column of predict_proba with the highest probability.
+    np.testing.assert_array_equal(pred, clf.classes_[proba.argmax(axis=1)])
+
+
+def test_string_labels_from_a_list(ragged_data):
+    X, y = ragged_data
+    clf = RNNClassifier(**FAST).fit(X, ["yes" if v else "no" for v in y])
+    assert clf.classes_.tolist() == ["no", "yes"]
+
+
+@pytest.mark.parametrize(
+    "y, match",
+    [
+        (np.ones(40), "only one class"),
+        (np.linspace(0, 1, 40), "Unknown label type"),
+        (np.r_[np.zeros(39), np.nan], "NaN"),
+    ],
+)
+def test_invalid_targets(y, match, ragged_data):
+    X, _ = ragged_data
+    with pytest.raises(ValueError, match=match):
+        RNNClassifier(**FAST).fit(X, y)
+
+
+def test_column_vector_y_warns_like_scikit_learn(ragged_data):
+    from sklearn.exceptions import DataConversionWarning
+
+    X, y = ragged_data
+    with pytest.warns(DataConversionWarning):
+        RNNClassifier(**FAST).fit(X, y[:, None])
+
+
+def test_learns_blobs_like_the_check():
+    # The accuracy part of check_classifiers_train, which test_common.py marks
+    # as an expected failure for its predict(X.T) part.
+    X, y = make_blobs(n_samples=300, random_state=0, cluster_std=0.1)
+    X = StandardScaler().fit_transform(X)
+    clf = RNNClassifier(
+        hidden_size=16, max_epochs=30, batch_size=16, lr=0.01, random_state=0
+    )
+    assert accuracy_score(y, clf.fit(X, y).predict(X)) > 0.83
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_learns_a_rule_that_needs_the_whole_ragged_sequence(bidirectional):
+    # The class is whether a marker appeared anywhere, at a random position in
+    # sequences of very different lengths: only a correct use of lengths and
+    # padding lets the network see every step.
+    rng = np.random.default_rng(0)
+    X, y = [], []
+    for i in range(300):
+        x = rng.normal(scale=0.3, size=(rng.integers(2, 30), 1))
+        if i % 2:
+            x[rng.integers(len(x)), 0] = 3.0
+        X.append(x)
+        y.append(i % 2)
+    clf = RNNClassifier(
+        hidden_size=16,
+        max_epochs=25,
+        lr=0.01,
+        bidirectional=bidirectional,
+        random_state=0,
+    )
+    clf.fit(X[:200], y[:200])
+    assert clf.score(X[200:], y[200:]) > 0.9
