@@ -19,7 +19,7 @@ from sklearn.model_selection import (
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from sklearn_rnn import RNNClassifier, RNNRegressor, RNNModule
+from sklearn_rnn import RNNClassifier, RNNModule, RNNRegressor
 
 ESTIMATORS = [RNNClassifier, RNNRegressor]
 FAST = dict(hidden_size=4, max_epochs=2, batch_size=8, random_state=0)
@@ -136,10 +136,10 @@ def test_token_mode(Estimator):
 def test_random_state_reproducible_and_global_rng_untouched(Estimator, ragged_data):
     X, y = ragged_data
     y = _target(Estimator, y)
-    torch_state, numpy_state = torch.get_rng_state(), np.random.get_state()
+    torch_state, numpy_state = torch.get_rng_state(), np.random.get_state()  # noqa: NPY002 (the global state is the point)
     first = _outputs(Estimator(**FAST).fit(X, y), X)
     assert torch.equal(torch.get_rng_state(), torch_state)
-    assert np.random.get_state()[1].tolist() == numpy_state[1].tolist()
+    assert np.random.get_state()[1].tolist() == numpy_state[1].tolist()  # noqa: NPY002
     second = _outputs(Estimator(**FAST).fit(X, y), X)
     np.testing.assert_array_equal(first, second)
     other_seed = _outputs(Estimator(**{**FAST, "random_state": 1}).fit(X, y), X)
@@ -147,7 +147,7 @@ def test_random_state_reproducible_and_global_rng_untouched(Estimator, ragged_da
     # None draws fresh entropy and still leaves the global generators alone.
     Estimator(**{**FAST, "random_state": None}).fit(X, y)
     assert torch.equal(torch.get_rng_state(), torch_state)
-    assert np.random.get_state()[1].tolist() == numpy_state[1].tolist()
+    assert np.random.get_state()[1].tolist() == numpy_state[1].tolist()  # noqa: NPY002
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)

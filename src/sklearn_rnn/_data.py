@@ -131,8 +131,9 @@ def _from_ragged(X, token_mode):
                 "turn documents into token ids first (see Tokenizer)."
             )
         if sparse.issparse(item):
-            raise TypeError(f"Sequence {i} is a sparse matrix; sparse input is not "
-                            "supported.")
+            raise TypeError(
+                f"Sequence {i} is a sparse matrix; sparse input is not supported."
+            )
         array = np.asarray(item)
         if array.ndim == 0:
             raise ValueError(
@@ -142,9 +143,7 @@ def _from_ragged(X, token_mode):
             )
         if array.ndim > (1 if token_mode else 2):
             shape = "(n_timesteps,)" if token_mode else "(n_timesteps, n_features)"
-            raise ValueError(
-                f"Sequence {i} has shape {array.shape}; expected {shape}."
-            )
+            raise ValueError(f"Sequence {i} has shape {array.shape}; expected {shape}.")
         if len(array) == 0:
             raise ValueError(
                 f"Sequence {i} is empty (0 time steps); every sequence needs at "
@@ -220,9 +219,7 @@ def _finalize_numeric(values):
 
 def _finalize_tokens(ids):
     if (ids < 0).any():
-        raise ValueError(
-            f"Token ids must be >= 0 (0 is padding); found {ids.min()}."
-        )
+        raise ValueError(f"Token ids must be >= 0 (0 is padding); found {ids.min()}.")
     lengths = _trailing_lengths(ids != 0)
     _check_nonempty(lengths, "padding id 0")
     ids = ids[:, : lengths.max()]

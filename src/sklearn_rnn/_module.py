@@ -1,4 +1,4 @@
-"""The torch module behind the estimators: embedding | recurrent core | pooling | head."""
+"""The torch module behind the estimators: embedding, recurrent core, pooling, head."""
 
 import torch
 from torch import nn
@@ -113,6 +113,11 @@ class RNNModule(nn.Module):
     vocab_size : int or None, default=None
         Number of token ids (padding id 0 included); required in token mode.
 
+    See Also
+    --------
+    RNNClassifier : The scikit-learn classifier that trains this module.
+    RNNRegressor : The scikit-learn regressor that trains this module.
+
     Notes
     -----
     A sequence of length 0 is all padding: its pooled representation is the zero
@@ -200,6 +205,7 @@ class RNNModule(nn.Module):
         Returns
         -------
         output : torch.Tensor of shape (batch, output_size)
+            Logits (classification) or predicted values (regression).
         """
         if self.embedding is not None:
             values = self.embedding(values)
