@@ -18,6 +18,7 @@ from sklearn.model_selection import (
 )
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
+from skorch.exceptions import DeviceWarning
 
 from sklearn_rnn import RNNClassifier, RNNModule, RNNRegressor
 
@@ -168,6 +169,25 @@ def test_pickle_joblib_and_clone(Estimator, ragged_data, tmp_path):
     with pytest.raises(NotFittedError):
         copy.predict(X)
     assert not hasattr(copy, "module_")
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_model_pickled_for_cuda_loads_on_a_machine_without_it(
+    Estimator, ragged_data, monkeypatch
+):
+    # No GPU here: stand in for one by marking the net as a CUDA net before
+    # pickling. Loading must map the weights to the CPU (skorch warns) and the
+    # model must predict as before.
+    X, y = ragged_data
+    model = Estimator(**FAST).fit(X, _target(Estimator, y))
+    expected = _outputs(model, X)
+    model.net_.device = "cuda"
+    blob = pickle.dumps(model)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.warns(DeviceWarning, match="not available"):
+        restored = pickle.loads(blob)
+    assert str(restored.net_.device) == "cpu"
+    np.testing.assert_array_equal(_outputs(restored, X), expected)
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)

@@ -37,6 +37,12 @@ def test_2d_arrays_dataframes_and_1d_items_are_univariate():
         np.testing.assert_array_equal(converted.lengths, [4, 4, 4])
 
 
+def test_nullable_dataframe_columns_pad_with_na():
+    frame = pd.DataFrame({"t0": [1.0, 2.0], "t1": [3.0, None]}, dtype="Float64")
+    converted = check_sequences(frame)
+    np.testing.assert_array_equal(converted.lengths, [2, 1])
+
+
 def test_trailing_all_nan_steps_are_padding():
     X = np.ones((2, 4, 2))
     X[0, 2:] = np.nan

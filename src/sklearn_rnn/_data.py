@@ -55,7 +55,10 @@ def check_sequences(X, *, token_mode=False):
             "Expected a collection of sequences (array-like of shape (n_samples, "
             f"n_timesteps[, n_features]) or a list of arrays), got {type(X).__name__}."
         )
-    if isinstance(X, (pd.DataFrame, pd.Series)):
+    if isinstance(X, pd.DataFrame) and not token_mode:
+        # Nullable columns hold pd.NA, which only this conversion maps to NaN.
+        X = X.to_numpy(dtype=np.float64, na_value=np.nan)
+    elif isinstance(X, (pd.DataFrame, pd.Series)):
         X = X.to_numpy()
     if isinstance(X, (list, tuple)) or (
         isinstance(X, np.ndarray) and X.dtype == object and X.ndim == 1
