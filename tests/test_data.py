@@ -23,16 +23,18 @@ def test_ragged_list_tuple_object_array_and_nan_padding_agree(ragged_data, nan_p
         np.testing.assert_array_equal(converted.lengths, reference.lengths)
         np.testing.assert_array_equal(converted.values, reference.values)
     assert reference.values.dtype == np.float32
-    assert reference.values.shape == (40, max(len(x) for x in X), 2)
-    # Padding is stored as zeros so that it cannot poison masked pooling.
-    assert not np.isnan(reference.values).any()
+    # Only the valid steps are stored, end to end: no padding at all.
+    assert reference.values.shape == (sum(len(x) for x in X), 2)
+    np.testing.assert_array_equal(
+        reference.values, np.concatenate(X).astype(np.float32)
+    )
 
 
 def test_2d_arrays_dataframes_and_1d_items_are_univariate():
     X = np.arange(12.0).reshape(3, 4)
     for form in (X, pd.DataFrame(X), list(X)):
         converted = check_sequences(form)
-        assert converted.values.shape == (3, 4, 1)
+        assert converted.values.shape == (12, 1)
         assert converted.n_features == 1
         np.testing.assert_array_equal(converted.lengths, [4, 4, 4])
 
@@ -55,8 +57,10 @@ def test_token_mode_lengths_from_trailing_zeros():
     converted = check_sequences(ids, token_mode=True)
     np.testing.assert_array_equal(converted.lengths, [2, 3])
     assert converted.values.dtype == np.int64
-    ragged = check_sequences([[4, 2], [5, 0, 7]], token_mode=True)
-    np.testing.assert_array_equal(ragged.values, converted.values[:, :3])
+    np.testing.assert_array_equal(converted.values, [4, 2, 5, 0, 7])
+    ragged = check_sequences([[4, 2, 0], [5, 0, 7]], token_mode=True)
+    np.testing.assert_array_equal(ragged.values, converted.values)
+    np.testing.assert_array_equal(ragged.lengths, converted.lengths)
 
 
 @pytest.mark.parametrize(
@@ -132,15 +136,15 @@ def test_batch_order_is_random_but_seeded():
     assert not all(torch.equal(a, b) for a, b in zip(first, other, strict=True))
 
 
-def test_take_batch_pads_to_its_own_maximum(ragged_data):
+def test_take_batch_pads_to_its_own_maximum_with_zeros(ragged_data, nan_pad):
     X, y = ragged_data
     dataset = SequenceDataset(check_sequences(X), y)
-    index = torch.tensor([0, 3])
+    index = torch.tensor([3, 0, 7])
     batch, target = take_batch(dataset, index)
-    lengths = [len(X[0]), len(X[3])]
-    assert batch["values"].shape == (2, max(lengths), 2)
-    assert batch["lengths"].tolist() == lengths
-    assert target.tolist() == [y[0], y[3]]
+    expected = np.nan_to_num(nan_pad([X[3], X[0], X[7]]), nan=0.0)
+    np.testing.assert_allclose(batch["values"].numpy(), expected, rtol=1e-6)
+    assert batch["lengths"].tolist() == [len(X[3]), len(X[0]), len(X[7])]
+    assert target.tolist() == [y[3], y[0], y[7]]
 
 
 def test_bucket_iterator_yields_every_sample(ragged_data):

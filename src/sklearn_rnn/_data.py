@@ -1,9 +1,10 @@
 """Turning the accepted inputs into (values, lengths), and batching them.
 
-Every input form of the estimators ends up as one right-padded array plus the
-true length of each sequence. Batches are then tensor slices of that array:
-sequences of similar length are grouped so that each batch is padded only to
-its own longest member, which on CPU is several times faster than packing and
+Every input form of the estimators ends up as the valid steps of all sequences
+stacked end to end (no padding is stored, so memory stays close to the raw
+data size) plus the length of each sequence. A batch gathers its sequences
+into an array padded only to its own longest member; batches group sequences
+of similar length, which on CPU is several times faster than packing and
 markedly faster than padding everything to the global maximum.
 """
 
@@ -20,12 +21,13 @@ _POOL_BATCHES = 50
 
 
 @dataclass(frozen=True)
-class PaddedSequences:
-    """Right-padded sequences and their lengths.
+class Sequences:
+    """Sequences stored end to end, without padding.
 
-    ``values`` is float32 of shape (n, T, F) with zeros as padding, or int64 of
-    shape (n, T) holding token ids with 0 as padding; ``lengths`` is int64 of
-    shape (n,).
+    ``values`` holds the valid steps of every sequence, one after the other:
+    float32 of shape (total_steps, F), or int64 of shape (total_steps,) for
+    token ids. ``lengths`` (int64, shape (n,)) says how many steps each
+    sequence has.
     """
 
     values: np.ndarray
@@ -33,11 +35,11 @@ class PaddedSequences:
 
     @property
     def n_features(self):
-        return 1 if self.values.ndim == 2 else self.values.shape[2]
+        return 1 if self.values.ndim == 1 else self.values.shape[1]
 
 
 def check_sequences(X, *, token_mode=False):
-    """Validate any accepted form of X and return it as :class:`PaddedSequences`.
+    """Validate any accepted form of X and return it as :class:`Sequences`.
 
     Numeric mode: a (n, T, F) array, a (n, T) array or wide DataFrame of
     univariate sequences, or a list / tuple / 1-D object array of (T_i, F) or
@@ -115,11 +117,12 @@ def _from_array(array, token_mode):
             f"of 1 is required: X is read as {expected} and needs at least one "
             "time step and one feature."
         )
-    if token_mode:
-        return _finalize_tokens(array)
-    if array.ndim == 2:
-        array = array[:, :, np.newaxis]
-    return _finalize_numeric(array)
+    # A dense array is n sequences of T steps: the same path as ragged input.
+    n_samples, n_steps = array.shape[:2]
+    flat = array.reshape(n_samples * n_steps, *array.shape[2:])
+    if not token_mode and flat.ndim == 1:
+        flat = flat[:, np.newaxis]
+    return _finalize(flat, np.full(n_samples, n_steps, dtype=np.int64), token_mode)
 
 
 def _from_ragged(X, token_mode):
@@ -155,93 +158,96 @@ def _from_ragged(X, token_mode):
         _check_dtype(array, token_mode, where=f"sequence {i}")
         arrays.append(array if token_mode or array.ndim == 2 else array[:, None])
 
-    lengths = np.fromiter((len(a) for a in arrays), dtype=np.int64, count=len(arrays))
-    if token_mode:
-        flat = np.concatenate(arrays).astype(np.int64, copy=False)
-        padded = np.zeros((len(arrays), lengths.max()), dtype=np.int64)
-    else:
-        n_features = {a.shape[1] for a in arrays}
-        if len(n_features) > 1:
-            counts = [a.shape[1] for a in arrays]
+    if not token_mode:
+        counts = [a.shape[1] for a in arrays]
+        if len(set(counts)) > 1:
             first = next(i for i, c in enumerate(counts) if c != counts[0])
             raise ValueError(
                 "All sequences must have the same number of features; sequence 0 "
                 f"has {counts[0]} and sequence {first} has {counts[first]}."
             )
-        if 0 in n_features:
+        if counts[0] == 0:
             raise ValueError(
                 "Found sequences with 0 feature(s) while a minimum of 1 is required."
             )
-        flat = np.concatenate(arrays).astype(np.float64, copy=False)
-        padded = np.full(
-            (len(arrays), lengths.max(), flat.shape[1]), np.nan, dtype=np.float64
-        )
-    # One vectorized scatter instead of a Python loop over samples.
-    rows = np.repeat(np.arange(len(arrays)), lengths)
-    starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
-    padded[rows, np.arange(len(flat)) - starts] = flat
+    raw_lengths = np.fromiter(map(len, arrays), dtype=np.int64, count=len(arrays))
+    return _finalize(np.concatenate(arrays), raw_lengths, token_mode)
+
+
+def _finalize(flat, raw_lengths, token_mode):
+    """Drop trailing padding steps, validate, and store the rest end to end.
+
+    ``flat`` holds every step of every sequence end to end, (total,) ids or
+    (total, F) numbers; ``raw_lengths`` says how many steps each sequence has
+    before trailing padding (all-NaN steps, or id 0 in token mode) is dropped.
+    """
     if token_mode:
-        return _finalize_tokens(padded)
-    return _finalize_numeric(padded)
+        if (flat < 0).any():
+            raise ValueError(
+                f"Token ids must be >= 0 (0 is padding); found {flat.min()}."
+            )
+        is_padding = flat == 0
+        is_nan = None
+    elif flat.dtype.kind == "f":
+        if np.isinf(flat).any():
+            raise ValueError("Input X contains infinity; expected finite values.")
+        is_nan = np.isnan(flat)
+        is_padding = is_nan.all(axis=1)
+    else:
+        is_nan = None
+        is_padding = np.zeros(len(flat), dtype=bool)
 
-
-def _trailing_lengths(valid):
-    """Index after the last True of each row of a (n, T) boolean array."""
-    n_steps = valid.shape[1]
-    last_from_end = np.argmax(valid[:, ::-1], axis=1)
-    return np.where(valid.any(axis=1), n_steps - last_from_end, 0).astype(np.int64)
-
-
-def _check_nonempty(lengths, what):
-    empty = np.flatnonzero(lengths == 0)
-    if empty.size:
-        raise ValueError(
-            f"Sequence(s) at index {empty[:10].tolist()} have no valid time steps "
-            f"(they are all {what}); every sequence needs at least one step."
-        )
-
-
-def _finalize_numeric(values):
-    if np.isinf(values).any():
-        raise ValueError("Input X contains infinity; expected finite values.")
-    is_nan = np.isnan(values)
-    lengths = _trailing_lengths(~is_nan.all(axis=2))
-    _check_nonempty(lengths, "NaN padding")
-    valid = np.arange(values.shape[1]) < lengths[:, None]
-    inside = is_nan & valid[:, :, None]
-    if inside.any():
-        sample, step, _ = np.argwhere(inside)[0]
-        raise ValueError(
-            f"Input X contains NaN inside the valid steps of sequence {sample} (step "
-            f"{step}); only trailing steps whose features are all NaN are read as "
-            "padding."
-        )
-    values = np.where(is_nan, 0.0, values)[:, : lengths.max()]
-    return PaddedSequences(np.ascontiguousarray(values, dtype=np.float32), lengths)
-
-
-def _finalize_tokens(ids):
-    if (ids < 0).any():
-        raise ValueError(f"Token ids must be >= 0 (0 is padding); found {ids.min()}.")
-    lengths = _trailing_lengths(ids != 0)
-    _check_nonempty(lengths, "padding id 0")
-    ids = ids[:, : lengths.max()]
-    return PaddedSequences(np.ascontiguousarray(ids, dtype=np.int64), lengths)
+    starts = np.cumsum(raw_lengths) - raw_lengths
+    lengths, keep = raw_lengths, None
+    if is_padding.any():
+        step = np.arange(len(flat)) - np.repeat(starts, raw_lengths)
+        # Each sequence ends after its last step that is not padding.
+        lengths = np.maximum.reduceat(np.where(is_padding, 0, step + 1), starts)
+        empty = np.flatnonzero(lengths == 0)
+        if empty.size:
+            what = "padding id 0" if token_mode else "NaN padding"
+            raise ValueError(
+                f"Sequence(s) at index {empty[:10].tolist()} have no valid time "
+                f"steps (they are all {what}); every sequence needs at least one step."
+            )
+        keep = step < np.repeat(lengths, raw_lengths)
+    if is_nan is not None:
+        inside = is_nan.any(axis=1)
+        if keep is not None:
+            inside &= keep
+        if inside.any():
+            position = np.flatnonzero(inside)[0]
+            sample = np.searchsorted(starts, position, side="right") - 1
+            raise ValueError(
+                f"Input X contains NaN inside the valid steps of sequence {sample} "
+                f"(step {position - starts[sample]}); only trailing steps whose "
+                "features are all NaN are read as padding."
+            )
+    values = flat if keep is None else flat[keep]
+    dtype = np.int64 if token_mode else np.float32
+    return Sequences(
+        np.ascontiguousarray(values, dtype=dtype), lengths.astype(np.int64)
+    )
 
 
 class SequenceDataset(torch.utils.data.Dataset):
-    """Padded sequences, their lengths and (optionally) targets as tensors."""
+    """Sequences (stored end to end), their lengths and optional targets."""
 
     def __init__(self, sequences, target=None):
         self.values = torch.from_numpy(sequences.values)
         self.lengths = torch.from_numpy(sequences.lengths)
+        self.offsets = torch.cumsum(self.lengths, 0) - self.lengths
         self.target = None if target is None else torch.from_numpy(target)
 
     def __len__(self):
         return len(self.lengths)
 
     def __getitem__(self, i):
-        x = {"values": self.values[i, : self.lengths[i]], "lengths": self.lengths[i]}
+        start = self.offsets[i]
+        x = {
+            "values": self.values[start : start + self.lengths[i]],
+            "lengths": self.lengths[i],
+        }
         return x, (None if self.target is None else self.target[i])
 
 
@@ -267,10 +273,16 @@ def batch_indices(lengths, batch_size, *, shuffle):
 
 
 def take_batch(dataset, index):
-    """Slice one batch, padded only to its own longest sequence."""
+    """Gather one batch, right-padded with zeros to its own longest sequence."""
     lengths = dataset.lengths[index]
-    # Narrow the time axis first (a view) so the gather copies only what is used.
-    values = dataset.values[:, : int(lengths.max())][index]
+    steps = torch.arange(int(lengths.max()))
+    valid = steps < lengths.unsqueeze(1)
+    # One gather of (batch, width) positions; padding positions read step 0
+    # and are zeroed, so that they cannot poison masked pooling.
+    positions = torch.where(valid, dataset.offsets[index].unsqueeze(1) + steps, 0)
+    values = dataset.values[positions]
+    padding = ~valid if values.dim() == 2 else ~valid.unsqueeze(2)
+    values = values.masked_fill(padding, 0)
     target = None if dataset.target is None else dataset.target[index]
     return {"values": values, "lengths": lengths}, target
 
