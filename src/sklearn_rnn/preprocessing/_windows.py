@@ -1,0 +1,5 @@
+"""Placeholder: being written."""
+
+
+def make_windows():
+    """Placeholder."""
