@@ -1,10 +1,5 @@
 import numpy as np
 import pytest
-import torch
-
-# The test models are tiny: a second thread buys nothing, and on a loaded
-# 2-core machine OpenMP threads fighting over cores made each fit ~100x slower.
-torch.set_num_threads(1)
 
 
 @pytest.fixture

@@ -237,6 +237,13 @@ class SequenceDataset(torch.utils.data.Dataset):
         self.values = torch.from_numpy(sequences.values)
         self.lengths = torch.from_numpy(sequences.lengths)
         self.offsets = torch.cumsum(self.lengths, 0) - self.lengths
+        # Fixed-length data (the common dense case) is a (n, T, ...) view: its
+        # batches are then one index_select, with no positions to compute.
+        self.fixed_length = None
+        if len(self.lengths) and bool((self.lengths == self.lengths[0]).all()):
+            self.fixed_length = self.values.view(
+                len(self.lengths), int(self.lengths[0]), *self.values.shape[1:]
+            )
         self.target = None if target is None else torch.from_numpy(target)
 
     def __len__(self):
@@ -275,15 +282,22 @@ def batch_indices(lengths, batch_size, *, shuffle):
 def take_batch(dataset, index):
     """Gather one batch, right-padded with zeros to its own longest sequence."""
     lengths = dataset.lengths[index]
-    steps = torch.arange(int(lengths.max()))
-    valid = steps < lengths.unsqueeze(1)
-    # One gather of (batch, width) positions; padding positions read step 0
-    # and are zeroed, so that they cannot poison masked pooling.
-    positions = torch.where(valid, dataset.offsets[index].unsqueeze(1) + steps, 0)
-    values = dataset.values[positions]
-    padding = ~valid if values.dim() == 2 else ~valid.unsqueeze(2)
-    values = values.masked_fill(padding, 0)
     target = None if dataset.target is None else dataset.target[index]
+    if dataset.fixed_length is not None:
+        return {"values": dataset.fixed_length[index], "lengths": lengths}, target
+    width = int(lengths.max())
+    steps = torch.arange(width)
+    positions = dataset.offsets[index].unsqueeze(1) + steps
+    if int(lengths.min()) == width:
+        # A batch of equal lengths needs no padding: one gather.
+        values = dataset.values[positions]
+    else:
+        # Padding positions read step 0 and are then zeroed, so that they
+        # cannot poison masked pooling.
+        valid = steps < lengths.unsqueeze(1)
+        values = dataset.values[torch.where(valid, positions, 0)]
+        padding = ~valid if values.dim() == 2 else ~valid.unsqueeze(2)
+        values = values.masked_fill(padding, 0)
     return {"values": values, "lengths": lengths}, target
 
 
