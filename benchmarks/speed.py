@@ -18,7 +18,7 @@ epochs, Adam learning rate and cross-entropy loss for every method):
 
     1. ``RNNClassifier.fit`` on the list of (T_i, F) arrays (length buckets, each
        batch padded to its own longest member, output read at ``length - 1``);
-       its conversion of the list into a padded array is inside the timed fit;
+       its own conversion and validation of the list are inside the timed fit;
     2. a hand-written loop feeding ``pack_padded_sequence(enforce_sorted=False)``
        with random batches and reading ``h_n`` of the last layer;
     3. a hand-written loop on random batches padded to the global maximum
@@ -30,7 +30,9 @@ epochs, Adam learning rate and cross-entropy loss for every method):
 The methods of a section run interleaved (A, B, C, A, B, C, ...) after one
 untimed warm-up each; the table shows median times and the median of the
 per-repeat ratios. Data generation and the hand loops' padding happen outside
-the timed region. torch keeps its default number of threads.
+the timed region. torch keeps its default number of threads. The CPU time that
+other processes used during each section is printed: on a small machine any
+competing load distorts the timings badly, so run it on an idle machine.
 
 Run from the repository root::
 
@@ -182,16 +184,39 @@ def subset(X, y, tensors, n):
 # -- timing -----------------------------------------------------------------------
 
 
-def run_interleaved(methods, repeats, warmup):
-    """Time ``methods`` (name -> callable) in turn, ``repeats`` times each."""
-    for run in warmup.values():
-        run()
+def _busy_cpu_seconds():
+    """CPU seconds all processes of the machine have used (Linux), else None."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = stat.readline().split()
+    except OSError:
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq = map(int, fields[1:8])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
+def run_section(methods, X, y, data, epochs, repeats, n_warmup):
+    """Time each ``method(X, y, data, epochs)`` in turn, ``repeats`` times.
+
+    One untimed 1-epoch warm-up of each method on the first ``n_warmup``
+    samples comes first. Returns name -> list of seconds, and prints how much
+    CPU other processes used meanwhile (they make the timings unreliable).
+    """
+    busy, own, wall = _busy_cpu_seconds(), time.process_time(), time.perf_counter()
+    X_warm, y_warm, data_warm = subset(X, y, data, n_warmup)
+    for method in methods.values():
+        method(X_warm, y_warm, data_warm, 1)
     times = {name: [] for name in methods}
     for _ in range(repeats):
-        for name, run in methods.items():
+        for name, method in methods.items():
             start = time.perf_counter()
-            run()
+            method(X, y, data, epochs)
             times[name].append(time.perf_counter() - start)
+    if busy is not None:
+        others = (_busy_cpu_seconds() - busy) - (time.process_time() - own)
+        share = max(others, 0.0) / (time.perf_counter() - wall)
+        verdict = "WARNING: timings unreliable" if share > 0.1 else "quiet machine"
+        print(f"  other processes used {share:.0%} of a core meanwhile: {verdict}")
     return times
 
 
@@ -238,6 +263,7 @@ def main():
     else:
         n_steps, max_len = 50, 200
     min_len, n_warmup = 5, min(256, args.n_samples)
+    rng = np.random.default_rng(SEED)
 
     # Keep torch's default thread count, but pin it so nothing changes it later.
     n_threads = torch.get_num_threads()
@@ -259,27 +285,26 @@ def main():
     )
     if args.quick:
         print("  --quick: sizes far too small for PASS/MISS to mean anything")
-    rng = np.random.default_rng(SEED)
-    epochs = args.epochs
 
     # (a) fixed length
     X, y, data = make_fixed(args.n_samples, n_steps, rng)
-    Xw, yw, dw = subset(X, y, data, n_warmup)
-    methods = {
-        "RNNClassifier": lambda: fit_rnn_classifier(X, y, epochs),
-        "hand-written loop": lambda: hand_loop(dense_last, data, epochs),
-        "plain skorch (DataLoader)": lambda: fit_plain_skorch(X, y, epochs),
-    }
-    warmup = {
-        "RNNClassifier": lambda: fit_rnn_classifier(Xw, yw, 1),
-        "hand-written loop": lambda: hand_loop(dense_last, dw, 1),
-        "plain skorch (DataLoader)": lambda: fit_plain_skorch(Xw, yw, 1),
-    }
     print(
         f"\n(a) fixed length: {args.n_samples} sequences x {n_steps} steps x "
         f"{N_FEATURES} features"
     )
-    times = run_interleaved(methods, args.repeats, warmup)
+    times = run_section(
+        {
+            "RNNClassifier": lambda X, y, d, e: fit_rnn_classifier(X, y, e),
+            "hand-written loop": lambda X, y, d, e: hand_loop(dense_last, d, e),
+            "plain skorch (DataLoader)": lambda X, y, d, e: fit_plain_skorch(X, y, e),
+        },
+        X,
+        y,
+        data,
+        args.epochs,
+        args.repeats,
+        n_warmup,
+    )
     print_times(times)
     print("  ratios to the hand-written loop (median of per-repeat ratios):")
     print_goal(
@@ -293,17 +318,6 @@ def main():
 
     # (b) ragged
     X, y, data = make_ragged(args.n_samples, min_len, max_len, rng)
-    Xw, yw, dw = subset(X, y, data, n_warmup)
-    methods = {
-        "RNNClassifier (length buckets)": lambda: fit_rnn_classifier(X, y, epochs),
-        "packed, random batches": lambda: hand_loop(packed_last, data, epochs),
-        "global-max padding, dense": lambda: hand_loop(global_max_gather, data, epochs),
-    }
-    warmup = {
-        "RNNClassifier (length buckets)": lambda: fit_rnn_classifier(Xw, yw, 1),
-        "packed, random batches": lambda: hand_loop(packed_last, dw, 1),
-        "global-max padding, dense": lambda: hand_loop(global_max_gather, dw, 1),
-    }
     print(
         f"\n(b) ragged: {args.n_samples} sequences, lengths uniform in "
         f"[{min_len}, {max_len}], {N_FEATURES} features"
@@ -312,20 +326,35 @@ def main():
         "  (RNNClassifier's conversion of the list of arrays is inside its timed "
         "fit;\n   the hand loops get a pre-padded tensor)"
     )
-    times = run_interleaved(methods, args.repeats, warmup)
+    buckets, packed, global_max = (
+        "RNNClassifier (length buckets)",
+        "packed, random batches",
+        "global-max padding, dense",
+    )
+    times = run_section(
+        {
+            buckets: lambda X, y, d, e: fit_rnn_classifier(X, y, e),
+            packed: lambda X, y, d, e: hand_loop(packed_last, d, e),
+            global_max: lambda X, y, d, e: hand_loop(global_max_gather, d, e),
+        },
+        X,
+        y,
+        data,
+        args.epochs,
+        args.repeats,
+        n_warmup,
+    )
     print_times(times)
     print("  speed-up of RNNClassifier (median of per-repeat ratios):")
     print_goal(
         "global-max time / RNNClassifier time",
-        median_ratio(
-            times, "global-max padding, dense", "RNNClassifier (length buckets)"
-        ),
+        median_ratio(times, global_max, buckets),
         1.5,
         at_most=False,
     )
     print_goal(
         "packed time / RNNClassifier time",
-        median_ratio(times, "packed, random batches", "RNNClassifier (length buckets)"),
+        median_ratio(times, packed, buckets),
         4.0,
         at_most=False,
     )
