@@ -1,5 +1,559 @@
-"""Placeholder: being written."""
+"""SequencePadder: ragged sequences to one fixed-width array, and back.
+
+Also home of :func:`_read_sequences`, the reader that :class:`SequencePadder`
+and :class:`SequenceScaler` share. Unlike ``check_sequences`` (which feeds the
+networks float32 or int64), it keeps the values and the dtype of X as they
+are, so that a transformer can hand back the form and dtype it was given.
+"""
+
+from dataclasses import dataclass
+from functools import reduce
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from .._compat import Interval, StrOptions, _fit_context
 
 
-class SequencePadder:
-    """Placeholder."""
+@dataclass(frozen=True)
+class _RawSequences:
+    """Sequences as read from X, values and dtype untouched.
+
+    ``flat`` holds every step of every sequence end to end, trailing padding
+    included: (total_steps,) when ``scalar_steps`` (every sequence was given
+    as (T_i,), or X was a 2-D array), else (total_steps, F). ``raw_lengths``
+    counts the steps of each sequence as given, ``lengths`` without its
+    trailing all-NaN steps (the padding of float data). ``items`` is the list
+    of per-sequence arrays for ragged input, ``array`` the array for 2-D and
+    3-D input; the other one is None.
+    """
+
+    flat: np.ndarray
+    raw_lengths: np.ndarray
+    lengths: np.ndarray
+    scalar_steps: bool
+    items: list | None
+    array: np.ndarray | None
+
+    @property
+    def n_features(self):
+        return 1 if self.flat.ndim == 1 else self.flat.shape[1]
+
+    @property
+    def valid(self):
+        """Boolean mask over ``flat``: the steps that are not trailing padding."""
+        starts = np.cumsum(self.raw_lengths) - self.raw_lengths
+        step = np.arange(len(self.flat)) - np.repeat(starts, self.raw_lengths)
+        return step < np.repeat(self.lengths, self.raw_lengths)
+
+
+def _read_sequences(X):
+    """Read any input form of the estimators, keeping values and dtype.
+
+    Accepts what ``check_sequences`` accepts in numeric mode: an array of
+    shape (n, T, F), an array or wide DataFrame of shape (n, T) of univariate
+    sequences, or a list / tuple / 1-D object array / Series of (T_i, F) or
+    (T_i,) array-likes (pandas objects included). Trailing steps of float
+    data whose features are all NaN are padding; NaN elsewhere is kept.
+    """
+    if sparse.issparse(X):
+        raise TypeError(
+            "Sparse input is not supported: X must hold dense sequences, e.g. an "
+            "array of shape (n_samples, n_timesteps, n_features)."
+        )
+    if X is None or isinstance(X, (str, bytes)):
+        raise TypeError(
+            "Expected a collection of sequences (array-like of shape (n_samples, "
+            f"n_timesteps[, n_features]) or a list of arrays), got {type(X).__name__}."
+        )
+    if isinstance(X, (pd.DataFrame, pd.Series)):
+        X = _pandas_to_numpy(X, "X")
+    if isinstance(X, (list, tuple)) or (
+        isinstance(X, np.ndarray) and X.dtype == object and X.ndim == 1
+    ):
+        return _from_ragged(X)
+    return _from_array(_check_numeric(np.asarray(X), "X"))
+
+
+def _pandas_to_numpy(frame, where):
+    """The values of a DataFrame or Series, in the dtype its columns share."""
+    array = frame.to_numpy()
+    if array.dtype != object:
+        return array
+    dtypes = [frame.dtype] if isinstance(frame, pd.Series) else list(frame.dtypes)
+    numpy_dtypes = [getattr(dtype, "numpy_dtype", None) for dtype in dtypes]
+    if any(dtype is None or dtype.kind == "O" for dtype in numpy_dtypes):
+        # Plain object columns: a Series of arrays is a ragged collection;
+        # anything else is validated (and refused if not numeric) later.
+        return array
+    if not np.asarray(frame.isna()).any():
+        # Nullable extension columns without missing values keep their dtype.
+        return frame.to_numpy(dtype=reduce(np.promote_types, set(numpy_dtypes)))
+    # pd.NA marks missing values (the padding of a wide frame); only a float
+    # array can hold them, as NaN. check_sequences reads them the same way.
+    try:
+        return frame.to_numpy(dtype=np.float64, na_value=np.nan)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{where} must hold numbers; {exc}") from exc
+
+
+def _check_numeric(array, where):
+    """Refuse what is not real numbers; an object array of numbers is float64."""
+    if np.iscomplexobj(array):
+        raise ValueError(f"Complex data not supported in {where}.")
+    if array.dtype == object:
+        # As in check_array: an object array of numbers is numeric data. This
+        # raises TypeError or ValueError naming the first value that is not.
+        array = array.astype(np.float64)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{where} must hold numbers; got dtype {array.dtype}. For text, turn "
+            "documents into integer token ids first (see Tokenizer)."
+        )
+    return array
+
+
+def _from_array(array):
+    if array.ndim not in (2, 3):
+        hint = (
+            " Reshape your data: X.reshape(1, -1) for a single univariate sequence, "
+            "X.reshape(-1, 1) for sequences of one step each."
+            if array.ndim < 2
+            else ""
+        )
+        raise ValueError(
+            "Expected a 2-D or 3-D array of shape (n_samples, n_timesteps"
+            f"[, n_features]), got a {array.ndim}-D array of shape {array.shape}."
+            + hint
+        )
+    if array.shape[0] == 0:
+        raise ValueError(
+            f"Found array with 0 sample(s) (shape={array.shape}) while a minimum "
+            "of 1 is required."
+        )
+    if array.shape[1] == 0 or (array.ndim == 3 and array.shape[2] == 0):
+        raise ValueError(
+            f"Found array with 0 feature(s) (shape={array.shape}) while a minimum "
+            "of 1 is required: X is read as (n_samples, n_timesteps[, n_features]) "
+            "and needs at least one time step and one feature."
+        )
+    n_samples, n_steps = array.shape[:2]
+    flat = array.reshape(n_samples * n_steps, *array.shape[2:])
+    raw_lengths = np.full(n_samples, n_steps, dtype=np.int64)
+    return _finish(flat, raw_lengths, scalar_steps=array.ndim == 2, array=array)
+
+
+def _from_ragged(X):
+    items = list(X)
+    if not items:
+        raise ValueError("Found an empty collection of sequences; need at least 1.")
+    arrays = []
+    for i, item in enumerate(items):
+        where = f"sequence {i}"
+        if isinstance(item, (str, bytes)):
+            raise TypeError(
+                f"Sequence {i} is a string; expected an array of numbers. For text, "
+                "turn documents into token ids first (see Tokenizer)."
+            )
+        if sparse.issparse(item):
+            raise TypeError(
+                f"Sequence {i} is a sparse matrix; sparse input is not supported."
+            )
+        if isinstance(item, (pd.DataFrame, pd.Series)):
+            item = _pandas_to_numpy(item, where)
+        array = _check_numeric(np.asarray(item), where)
+        if array.ndim == 0:
+            raise ValueError(
+                f"Sequence {i} is a scalar; expected each item of X to be a sequence "
+                "of shape (n_timesteps,) or (n_timesteps, n_features). Reshape your "
+                "data: wrap a single sequence in a list, [x]."
+            )
+        if array.ndim > 2:
+            raise ValueError(
+                f"Sequence {i} has shape {array.shape}; expected (n_timesteps, "
+                "n_features)."
+            )
+        if len(array) == 0:
+            raise ValueError(
+                f"Sequence {i} is empty (0 time steps); every sequence needs at "
+                "least one step."
+            )
+        arrays.append(array)
+
+    counts = [1 if a.ndim == 1 else a.shape[1] for a in arrays]
+    if len(set(counts)) > 1:
+        first = next(i for i, c in enumerate(counts) if c != counts[0])
+        raise ValueError(
+            "All sequences must have the same number of features; sequence 0 "
+            f"has {counts[0]} and sequence {first} has {counts[first]}."
+        )
+    if counts[0] == 0:
+        raise ValueError(
+            "Found sequences with 0 feature(s) while a minimum of 1 is required."
+        )
+    scalar_steps = all(a.ndim == 1 for a in arrays)
+    # NumPy's promotion: ints with floats give float64, bools with ints int64.
+    flat = np.concatenate(arrays if scalar_steps else [_as_2d(a) for a in arrays])
+    raw_lengths = np.fromiter(map(len, arrays), dtype=np.int64, count=len(arrays))
+    return _finish(flat, raw_lengths, scalar_steps=scalar_steps, items=arrays)
+
+
+def _as_2d(array):
+    return array[:, np.newaxis] if array.ndim == 1 else array
+
+
+def _finish(flat, raw_lengths, *, scalar_steps, items=None, array=None):
+    """Find where each sequence's trailing NaN padding starts."""
+    lengths = raw_lengths
+    if flat.dtype.kind == "f":
+        is_padding = np.isnan(flat) if flat.ndim == 1 else np.isnan(flat).all(axis=1)
+        if is_padding.any():
+            starts = np.cumsum(raw_lengths) - raw_lengths
+            step = np.arange(len(flat)) - np.repeat(starts, raw_lengths)
+            # Each sequence ends after its last step that is not padding.
+            lengths = np.maximum.reduceat(np.where(is_padding, 0, step + 1), starts)
+            empty = np.flatnonzero(lengths == 0)
+            if empty.size:
+                raise ValueError(
+                    f"Sequence(s) at index {empty[:10].tolist()} have no valid time "
+                    "steps (they are all NaN padding); every sequence needs at "
+                    "least one step."
+                )
+    return _RawSequences(
+        flat, raw_lengths, lengths.astype(np.int64), scalar_steps, items, array
+    )
+
+
+def _check_n_features(estimator, n_features):
+    if n_features != estimator.n_features_in_:
+        raise ValueError(
+            f"X has {n_features} features per time step, but "
+            f"{type(estimator).__name__} is expecting {estimator.n_features_in_} "
+            "features as input."
+        )
+
+
+def _padding_value(value, dtype):
+    """The padding value for data of this dtype, refusing any lossy cast."""
+    if isinstance(value, str):  # "auto"
+        return dtype.type(np.nan) if dtype.kind == "f" else dtype.type(0)
+    is_nan = value != value
+    if dtype.kind == "f":
+        try:
+            with np.errstate(over="ignore"):
+                cast = dtype.type(value)
+        except OverflowError:  # a Python int beyond any float
+            cast = dtype.type(np.inf)
+        if not is_nan and value not in (np.inf, -np.inf) and np.isinf(cast):
+            raise ValueError(
+                f"value={value!r} does not fit in the dtype of X ({dtype}); it "
+                "would become infinite."
+            )
+        return cast
+    if is_nan:
+        raise ValueError(
+            f"value=nan cannot pad integer data (X has dtype {dtype}): NaN only "
+            "exists in float arrays. Use value='auto' (pads with 0), another "
+            "integer, or convert the sequences to float to pad them with NaN."
+        )
+    if dtype.kind == "b":
+        exact = value in (0, 1)
+    else:
+        info = np.iinfo(dtype)
+        exact = info.min <= value <= info.max and float(value).is_integer()
+    if not exact:
+        raise ValueError(
+            f"value={value!r} cannot be stored exactly in X's dtype ({dtype}); "
+            "casting it would change it silently. Use a value of that dtype, or "
+            "convert the sequences to a float dtype first."
+        )
+    return dtype.type(value)
+
+
+class SequencePadder(TransformerMixin, BaseEstimator):
+    """Pad or truncate ragged sequences to one fixed-width array.
+
+    Turns a collection of sequences of different lengths into an array of
+    shape (n_samples, maxlen) when each step is a scalar, or (n_samples,
+    maxlen, n_features) otherwise. The width ``maxlen_`` is learned once in
+    ``fit`` and every later call pads or truncates to it, so training and test
+    data always get the same width. The dtype of the data is kept: integer
+    data stays integer (padded with 0 by default), float data stays float
+    (padded with NaN by default), and a padding value that the dtype cannot
+    hold exactly is an error, never a silent cast.
+
+    With the defaults (padding and truncation as below, ``value="auto"``), the
+    output can be fed directly to :class:`~sklearn_rnn.RNNClassifier` and
+    :class:`~sklearn_rnn.RNNRegressor`: they read trailing all-NaN steps of
+    float data, and trailing id 0 of token ids in token mode, as padding, so
+    each sequence keeps its own length. Integer data that holds quantities
+    rather than token ids should be converted to float first: in numeric mode
+    the estimators read its 0 padding as steps.
+
+    Input sequences may be given as a list, tuple or 1-D object array of
+    array-likes of shape (T_i,) or (T_i, n_features) (lists, arrays, pandas
+    Series or DataFrames), as an array of shape (n_samples, n_timesteps,
+    n_features), or as an array or wide DataFrame of shape (n_samples,
+    n_timesteps) of univariate sequences. In float data, trailing steps whose
+    features are all NaN are padding and are dropped before padding again, as
+    the estimators do; NaN elsewhere is kept. Integer and boolean input is
+    taken as given: a 0 there may be genuine data.
+
+    Parameters
+    ----------
+    maxlen : int, float or None, default=None
+        Width of the output. None: the length of the longest training
+        sequence. An int: that many steps. A float in (0, 1]: the smallest
+        width that fits at least that fraction of the training sequences
+        without truncation (the inverted-CDF quantile of the training
+        lengths), e.g. 0.95 so that a few very long sequences do not set the
+        width for all. So ``maxlen=1`` is one step, ``maxlen=1.0`` the longest
+        training sequence.
+
+    padding : {"post", "pre"}, default="post"
+        Where shorter sequences are padded: after ("post") or before ("pre")
+        their steps. The RNN estimators expect "post": they find each
+        sequence's end from its trailing padding, so NaN "pre" padding is an
+        error there and leading zeros in token mode are read as steps.
+
+    truncating : {"pre", "post"}, default="pre"
+        Which steps longer sequences lose: the first ones ("pre", keeping the
+        most recent ``maxlen_`` steps) or the last ones ("post").
+
+    value : "auto" or float, default="auto"
+        Padding value. "auto" pads float data with NaN and integer or
+        boolean data with 0 (False). A number must be exactly representable
+        in the dtype of the data: e.g. 0.5 or NaN for integer data is an
+        error.
+
+    Attributes
+    ----------
+    maxlen_ : int
+        Width of the output, learned in ``fit``.
+
+    n_features_in_ : int
+        Number of features per time step (F), not the number of time steps.
+        1 for univariate sequences.
+
+    See Also
+    --------
+    SequenceScaler : Standardize the features of sequences of any length.
+    sklearn_rnn.RNNClassifier : Takes the padded output directly.
+
+    Notes
+    -----
+    ``inverse_transform`` finds where each sequence ends (or, with "pre"
+    padding, starts) from its padding: it strips the trailing (leading) steps
+    whose features all equal the padding value. So it gives back the original
+    sequences exactly when nothing was truncated and no sequence genuinely
+    ends (starts) with such a step, e.g. token ids never hold 0 and float
+    data is padded with NaN. A sequence that ends with genuine zeros loses
+    them when integer data is padded with 0.
+
+    The output is 2-D when the training sequences had scalar steps (items of
+    shape (T_i,), or a 2-D array), 3-D otherwise; later calls keep that
+    form. ``get_feature_names_out`` names the columns of the 2-D output
+    ``t0``, ..., ``t{maxlen_ - 1}``; a 3-D output has no columns to name, so
+    it raises an error there.
+
+    Compared with Keras' ``pad_sequences``: the width is learned once instead
+    of per call, and the data is never cast (``pad_sequences`` casts to int32
+    by default, truncating float data silently).
+
+    Examples
+    --------
+    >>> from sklearn_rnn.preprocessing import SequencePadder
+    >>> X = [[3, 1, 4], [1, 5], [9, 2, 6, 5]]
+    >>> padder = SequencePadder(maxlen=3).fit(X)
+    >>> padder.transform(X)
+    array([[3, 1, 4],
+           [1, 5, 0],
+           [2, 6, 5]])
+    >>> padder.inverse_transform(padder.transform(X))
+    [array([3, 1, 4]), array([1, 5]), array([2, 6, 5])]
+    >>> SequencePadder().fit_transform([[0.5, 1.5], [2.5]])
+    array([[0.5, 1.5],
+           [2.5, nan]])
+    """
+
+    _parameter_constraints: dict = {
+        "maxlen": [
+            None,
+            Interval(Integral, 1, None, closed="left"),
+            Interval(Real, 0, 1, closed="right"),
+        ],
+        "padding": [StrOptions({"post", "pre"})],
+        "truncating": [StrOptions({"pre", "post"})],
+        "value": [StrOptions({"auto"}), Real],
+    }
+
+    def __init__(self, *, maxlen=None, padding="post", truncating="pre", value="auto"):
+        self.maxlen = maxlen
+        self.padding = padding
+        self.truncating = truncating
+        self.value = value
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Learn the output width and the number of features per step.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or list of arrays
+            Training sequences, in any form listed in the class docstring.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : SequencePadder
+            The fitted padder.
+        """
+        sequences = _read_sequences(X)
+        # Refuse an impossible padding value now rather than at transform.
+        _padding_value(self.value, sequences.flat.dtype)
+        lengths = sequences.lengths
+        if self.maxlen is None:
+            maxlen = lengths.max()
+        elif isinstance(self.maxlen, Integral):
+            maxlen = self.maxlen
+        else:
+            maxlen = np.quantile(lengths, self.maxlen, method="inverted_cdf")
+        self.maxlen_ = int(maxlen)
+        self.n_features_in_ = sequences.n_features
+        self._scalar_steps = sequences.scalar_steps
+        return self
+
+    def transform(self, X):
+        """Pad or truncate each sequence of X to ``maxlen_`` steps.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or list of arrays
+            Sequences, in any form listed in the class docstring; they may be
+            longer or shorter than the training sequences.
+
+        Returns
+        -------
+        X_tr : ndarray of shape (n_samples, maxlen_) or (n_samples, maxlen_, n_features)
+            The padded sequences, in the dtype of X. 2-D when the training
+            sequences had scalar steps, 3-D otherwise.
+        """
+        check_is_fitted(self)
+        sequences = _read_sequences(X)
+        _check_n_features(self, sequences.n_features)
+        flat = sequences.flat
+        if self._scalar_steps and flat.ndim == 2:
+            flat = flat[:, 0]
+        elif not self._scalar_steps and flat.ndim == 1:
+            flat = flat[:, np.newaxis]
+        value = _padding_value(self.value, flat.dtype)
+
+        lengths, raw_lengths, maxlen = (
+            sequences.lengths,
+            sequences.raw_lengths,
+            self.maxlen_,
+        )
+        n_samples = len(lengths)
+        kept = np.minimum(lengths, maxlen)
+        source = np.cumsum(raw_lengths) - raw_lengths
+        if self.truncating == "pre":
+            source = source + lengths - kept
+        target = maxlen - kept if self.padding == "pre" else np.zeros_like(kept)
+        # One vectorized copy: step j of the kept part of sequence i goes from
+        # flat[source[i] + j] to out[i, target[i] + j].
+        step = np.arange(kept.sum()) - np.repeat(np.cumsum(kept) - kept, kept)
+        out = np.full((n_samples, maxlen, *flat.shape[1:]), value, dtype=flat.dtype)
+        out[np.repeat(np.arange(n_samples), kept), np.repeat(target, kept) + step] = (
+            flat[np.repeat(source, kept) + step]
+        )
+        return out
+
+    def inverse_transform(self, X):
+        """Strip the padding of padded sequences, giving back a ragged list.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features])
+            Padded sequences, usually the output of ``transform``.
+
+        Returns
+        -------
+        X_original : list of ndarray of shape (T_i,) or (T_i, n_features)
+            One array per sequence, without its padding steps: (T_i,) when X
+            is 2-D. Exact when nothing was truncated and no sequence ends (or,
+            for "pre" padding, starts) with a step equal to the padding
+            value; see Notes.
+        """
+        check_is_fitted(self)
+        if sparse.issparse(X) or isinstance(X, (list, tuple, str, bytes)):
+            raise TypeError(
+                "inverse_transform expects the padded array of shape "
+                "(n_samples, n_timesteps[, n_features]) that transform returns, "
+                f"got {type(X).__name__}."
+            )
+        if isinstance(X, (pd.DataFrame, pd.Series)):
+            X = _pandas_to_numpy(X, "X")
+        X = _check_numeric(np.asarray(X), "X")
+        if X.ndim not in (2, 3):
+            raise ValueError(
+                "inverse_transform expects a 2-D or 3-D array of shape (n_samples, "
+                f"n_timesteps[, n_features]), got a {X.ndim}-D array of shape "
+                f"{X.shape}."
+            )
+        _check_n_features(self, 1 if X.ndim == 2 else X.shape[2])
+        value = _padding_value(self.value, X.dtype)
+        is_padding = np.isnan(X) if np.isnan(value) else X == value
+        if X.ndim == 3:
+            is_padding = is_padding.all(axis=2)
+        n_steps = X.shape[1]
+        is_data = ~is_padding
+        if self.padding == "post":
+            # One past the last step that is not padding (0 if all are).
+            ends = np.where(is_data, np.arange(1, n_steps + 1), 0).max(axis=1)
+            starts = np.zeros_like(ends)
+        else:
+            starts = np.where(is_data.any(axis=1), is_data.argmax(axis=1), n_steps)
+            ends = np.full_like(starts, n_steps)
+        return [
+            x[start:end].copy() for x, start, end in zip(X, starts, ends, strict=True)
+        ]
+
+    def get_feature_names_out(self, input_features=None):
+        """Get output feature names for transformation.
+
+        Defined for a 2-D output only (training sequences with scalar steps):
+        its columns are the time steps ``t0``, ..., ``t{maxlen_ - 1}``.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Not used, present here for API consistency by convention: the
+            output columns are named after their position in time.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            ``["t0", ..., "t{maxlen_ - 1}"]``.
+        """
+        check_is_fitted(self)
+        if not self._scalar_steps:
+            raise AttributeError(
+                "get_feature_names_out is only defined when the output is 2-D "
+                f"(univariate sequences); this padder outputs a 3-D array of "
+                f"shape (n_samples, {self.maxlen_}, {self.n_features_in_}), whose "
+                "columns are not single features."
+            )
+        return np.asarray([f"t{i}" for i in range(self.maxlen_)], dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        # NaN marks padding and is kept elsewhere.
+        tags.input_tags.allow_nan = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags

@@ -1,5 +1,284 @@
-"""Placeholder: being written."""
+"""SequenceScaler: per-feature standardization of sequences of any length."""
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.validation import check_is_fitted
+
+from .._compat import _fit_context
+from ._padding import _check_n_features, _read_sequences
+
+# Fitted attributes of StandardScaler that hold all of its state.
+_STATE = ("mean_", "var_", "scale_", "n_samples_seen_")
 
 
-class SequenceScaler:
-    """Placeholder."""
+class SequenceScaler(TransformerMixin, BaseEstimator):
+    """Standardize each feature of sequences over all their valid time steps.
+
+    The mean and standard deviation of each feature are computed over every
+    valid time step of every training sequence, as
+    :class:`~sklearn.preprocessing.StandardScaler` would compute them on the
+    steps stacked into one (total_steps, n_features) array, so a long sequence
+    weighs in proportion to its length. ``transform`` then applies
+    ``(x - mean_) / scale_`` to every step. StandardScaler itself cannot take
+    ragged or 3-D input; this scaler takes every form the RNN estimators take
+    and returns the form it was given.
+
+    NaN is ignored when learning the statistics and kept by ``transform``, as
+    StandardScaler does: the NaN padding of a padded array stays padding, and
+    a NaN inside a sequence stays missing (the estimators will refuse it).
+    Integer and boolean data is scaled as numbers and returned as float64; do
+    not scale token ids, which are categories, not quantities.
+
+    Parameters
+    ----------
+    with_mean : bool, default=True
+        If True, center the data before scaling.
+
+    with_std : bool, default=True
+        If True, scale the data to unit variance (or equivalently, unit
+        standard deviation).
+
+    copy : bool, default=True
+        If False, try to avoid a copy and scale in place: float arrays (and
+        float arrays inside a list) are then modified and returned. This is
+        not guaranteed to always work in place; e.g. integer data, DataFrames
+        and read-only arrays are always copied.
+
+    Attributes
+    ----------
+    mean_ : ndarray of shape (n_features,) or None
+        The mean of each feature over the valid training steps. None when
+        ``with_mean=False`` and ``with_std=False``.
+
+    var_ : ndarray of shape (n_features,) or None
+        The variance of each feature over the valid training steps, used to
+        compute ``scale_``. None when ``with_std=False``.
+
+    scale_ : ndarray of shape (n_features,) or None
+        Per-feature scaling factor, ``np.sqrt(var_)``; a feature with (near)
+        zero variance gets 1, so it is centered but not scaled. None when
+        ``with_std=False``.
+
+    n_samples_seen_ : int or ndarray of shape (n_features,)
+        The number of valid time steps seen (not sequences). An array when
+        some feature holds NaN inside the valid steps, counting its non-NaN
+        values.
+
+    n_features_in_ : int
+        Number of features per time step (F), not the number of time steps.
+        1 for univariate sequences.
+
+    See Also
+    --------
+    sklearn.preprocessing.StandardScaler : The same scaling for 2-D tabular data.
+    SequencePadder : Pad or truncate ragged sequences to one width.
+
+    Notes
+    -----
+    Output forms: a list, tuple or object array of sequences gives the same
+    kind of container with items of the same shapes (pandas items stay
+    pandas, with their index); an array gives an array of the same shape; a
+    DataFrame gives a DataFrame with the same index and columns. float32 data
+    stays float32, everything else becomes float64.
+
+    The scaler has no ``get_feature_names_out``: for a 2-D array of univariate
+    sequences the output columns are time steps, whose number may change
+    from call to call, not the ``n_features_in_`` features; a DataFrame
+    keeps its own columns.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_rnn.preprocessing import SequenceScaler
+    >>> X = [np.array([[0.0, 10.0], [2.0, 30.0], [4.0, 20.0]]),
+    ...      np.array([[6.0, 20.0]])]
+    >>> scaler = SequenceScaler().fit(X)
+    >>> scaler.mean_
+    array([ 3., 20.])
+    >>> scaler.transform([np.array([[3.0, 20.0], [6.0, 30.0]])])
+    [array([[0.  , 0.  ],
+           [1.34..., 1.41...]])]
+    >>> scaler.transform(np.array([[3.0, 6.0, np.nan]]))  # one feature only
+    Traceback (most recent call last):
+    ...
+    ValueError: X has 1 features per time step, but SequenceScaler is expecting 2 ...
+    """
+
+    _parameter_constraints: dict = {
+        "with_mean": ["boolean"],
+        "with_std": ["boolean"],
+        "copy": ["boolean"],
+    }
+
+    def __init__(self, *, with_mean=True, with_std=True, copy=True):
+        self.with_mean = with_mean
+        self.with_std = with_std
+        self.copy = copy
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Compute the mean and standard deviation of each feature.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or list of arrays
+            Training sequences, in any form listed in the class docstring.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : SequenceScaler
+            The fitted scaler.
+        """
+        for name in (*_STATE, "n_features_in_"):
+            if hasattr(self, name):
+                delattr(self, name)
+        return self._partial_fit(X)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Update the mean and standard deviation with a batch of sequences.
+
+        Useful when the sequences do not fit in memory at once. The result
+        is the same as one ``fit`` on all batches together.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or list of arrays
+            A batch of sequences, in any form listed in the class docstring.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : SequenceScaler
+            The updated scaler.
+        """
+        return self._partial_fit(X)
+
+    def _partial_fit(self, X):
+        sequences = _read_sequences(X)
+        if hasattr(self, "n_features_in_"):
+            _check_n_features(self, sequences.n_features)
+        flat = sequences.flat
+        steps = flat[sequences.valid]
+        if steps.ndim == 1:
+            steps = steps[:, np.newaxis]
+        # StandardScaler does the arithmetic (NaN-aware incremental mean and
+        # variance, near-constant features scaled by 1): it is handed the valid
+        # steps and, after the first batch, the state learned so far.
+        scaler = StandardScaler(with_mean=self.with_mean, with_std=self.with_std)
+        if hasattr(self, "n_features_in_"):
+            scaler.n_features_in_ = self.n_features_in_
+            for name in _STATE:
+                setattr(scaler, name, getattr(self, name))
+        scaler.partial_fit(steps)
+        for name in _STATE:
+            setattr(self, name, getattr(scaler, name))
+        self.n_features_in_ = sequences.n_features
+        return self
+
+    def transform(self, X, copy=None):
+        """Standardize every step of the sequences of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or list of arrays
+            Sequences, in any form listed in the class docstring; they may be
+            longer or shorter than the training sequences.
+        copy : bool, default=None
+            Copy the input X or not; None uses the ``copy`` parameter.
+
+        Returns
+        -------
+        X_tr : ndarray, DataFrame or list of arrays
+            The scaled sequences, in the form of X (see Notes). NaN stays NaN.
+        """
+        return self._apply(X, copy, inverse=False)
+
+    def inverse_transform(self, X, copy=None):
+        """Scale standardized sequences back to the original units.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or list of arrays
+            Standardized sequences, in any form listed in the class docstring.
+        copy : bool, default=None
+            Copy the input X or not; None uses the ``copy`` parameter.
+
+        Returns
+        -------
+        X_original : ndarray, DataFrame or list of arrays
+            The sequences in the original units, in the form of X.
+        """
+        return self._apply(X, copy, inverse=True)
+
+    def _apply(self, X, copy, inverse):
+        check_is_fitted(self)
+        copy = self.copy if copy is None else copy
+        sequences = _read_sequences(X)
+        _check_n_features(self, sequences.n_features)
+
+        def scale(array, owned):
+            # Scaling in place is what copy=False asks for, but only the
+            # caller's own writable float array can take it.
+            in_place = (
+                not copy
+                and owned
+                and array.dtype in (np.float32, np.float64)
+                and array.flags.writeable
+            )
+            if not in_place:
+                dtype = np.float32 if array.dtype == np.float32 else np.float64
+                array = np.array(array, dtype=dtype)
+            # A (T,) or (n, T) array of univariate sequences broadcasts with the
+            # (1,) statistics just as (..., F) arrays do with (F,) ones.
+            if inverse:
+                if self.with_std:
+                    array *= self.scale_
+                if self.with_mean:
+                    array += self.mean_
+            else:
+                if self.with_mean:
+                    array -= self.mean_
+                if self.with_std:
+                    array /= self.scale_
+            return array
+
+        if sequences.array is not None:
+            out = scale(sequences.array, owned=sequences.array is X)
+            if isinstance(X, pd.DataFrame):
+                return pd.DataFrame(out, index=X.index, columns=X.columns)
+            return out
+        items = []
+        for original, array in zip(X, sequences.items, strict=True):
+            item = scale(array, owned=array is original)
+            if isinstance(original, pd.Series):
+                item = pd.Series(item, index=original.index, name=original.name)
+            elif isinstance(original, pd.DataFrame):
+                item = pd.DataFrame(
+                    item, index=original.index, columns=original.columns
+                )
+            items.append(item)
+        if isinstance(X, list):
+            return items
+        if isinstance(X, tuple):
+            return tuple(items)
+        out = np.empty(len(items), dtype=object)
+        for i, item in enumerate(items):
+            # Assigned one by one: equal-shape items must not be broadcast.
+            out[i] = item
+        if isinstance(X, pd.Series):
+            return pd.Series(out, index=X.index, name=X.name)
+        return out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        # NaN padding is accepted and kept; NaN is ignored in the statistics.
+        tags.input_tags.allow_nan = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
