@@ -274,6 +274,7 @@ def test_optimizer_by_name_or_class(Estimator, dense_data):
         (lambda X: _with(X, (3, 0, 0), np.inf), lambda y: y, "infinity"),
         (lambda X: X, lambda y: y[:-1], "30 sequences but y has 29"),
         (lambda X: X, lambda y: None, "requires y to be passed"),
+        (lambda X: np.full_like(X, np.nan), lambda y: y, "no valid time step at all"),
     ],
 )
 def test_fit_input_errors(Estimator, make_X, make_y, match, dense_data):
@@ -298,5 +299,32 @@ def test_predict_input_errors(Estimator, dense_data):
         model.predict(X[0, :, 0])
     with pytest.raises(ValueError, match="NaN inside"):
         model.predict(_with(X, (1, 1, 1), np.nan))
-    with pytest.raises(ValueError, match="no valid time steps"):
-        model.predict(_with(X, (1, slice(None), slice(None)), np.nan))
+    # All-empty input is valid at predict: one output per empty sequence.
+    assert _outputs(model, np.full_like(X, np.nan)).shape[0] == len(X)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_empty_sequences_predict_the_output_for_an_empty_input(
+    Estimator, bidirectional, ragged_data, nan_pad
+):
+    # Documented behaviour: an empty sequence carries no information, so every
+    # form of it (empty item, all-NaN row) gets the same prediction, whatever
+    # its batch mates, in fit and in predict.
+    X, y = ragged_data
+    X_with_empty = [*X[:5], np.empty((0, 2)), *X[5:]]
+    y_with_empty = np.r_[y[:5], y[0], y[5:]]
+    model = Estimator(**FAST, bidirectional=bidirectional)
+    model.fit(X_with_empty, _target(Estimator, y_with_empty))
+    empty_alone = _outputs(model, [[]])
+    from_list = _outputs(model, [X[0], [], X[1]])[1:2]
+    from_nan_row = _outputs(model, nan_pad([X[0], np.full((3, 2), np.nan)]))[1:2]
+    np.testing.assert_allclose(from_list, empty_alone, rtol=1e-6)
+    np.testing.assert_allclose(from_nan_row, empty_alone, rtol=1e-6)
+    # It is the network's output for no input at all: the head's bias.
+    bias = model.module_.head.bias.detach().numpy()
+    if Estimator is RNNClassifier:
+        expected = np.exp(bias) / np.exp(bias).sum()
+    else:
+        expected = model.target_scaler_.inverse_transform(bias[None])[:, 0]
+    np.testing.assert_allclose(empty_alone.ravel(), expected, rtol=1e-5)

@@ -45,6 +45,37 @@ def test_nullable_dataframe_columns_pad_with_na():
     np.testing.assert_array_equal(converted.lengths, [2, 1])
 
 
+def test_empty_sequences_have_length_zero_in_every_form():
+    ragged = check_sequences([np.ones((2, 3)), [], np.ones((0, 3)), np.ones((1, 3))])
+    np.testing.assert_array_equal(ragged.lengths, [2, 0, 0, 1])
+    assert ragged.values.shape == (3, 3)
+    padded = np.ones((3, 2, 1))
+    padded[1] = np.nan
+    np.testing.assert_array_equal(check_sequences(padded).lengths, [2, 0, 2])
+    tokens = check_sequences([[4, 2], [], [0, 0], [3]], token_mode=True)
+    np.testing.assert_array_equal(tokens.lengths, [2, 0, 0, 1])
+    np.testing.assert_array_equal(tokens.values, [4, 2, 3])
+
+
+def test_all_empty_input_takes_its_feature_count_from_the_caller():
+    # At predict time the fitted F shapes sequences that state none.
+    sequences = check_sequences([[], []], n_features=3)
+    assert sequences.values.shape == (0, 3)
+    np.testing.assert_array_equal(sequences.lengths, [0, 0])
+    assert check_sequences(np.full((2, 4, 2), np.nan)).values.shape == (0, 2)
+    assert (
+        check_sequences(np.zeros((2, 3), dtype=int), token_mode=True).values.size == 0
+    )
+
+
+def test_batch_of_empty_sequences_runs_on_one_padding_step():
+    dataset = SequenceDataset(check_sequences([[], [1.0, 2.0], []]))
+    batch, _ = take_batch(dataset, torch.tensor([0, 2]))
+    assert batch["values"].shape == (2, 1, 1)
+    assert not batch["values"].any()
+    assert batch["lengths"].tolist() == [0, 0]
+
+
 def test_trailing_all_nan_steps_are_padding():
     X = np.ones((2, 4, 2))
     X[0, 2:] = np.nan
@@ -72,13 +103,12 @@ def test_token_mode_lengths_from_trailing_zeros():
         ([np.ones((3, 2)), np.ones((4, 3))], ValueError, "same number of features"),
         ([np.ones(3), 2.0], ValueError, "scalar"),
         ([np.ones((3, 2, 1))], ValueError, "expected \\(n_timesteps, n_features\\)"),
-        ([np.ones(2), np.ones(0)], ValueError, "Sequence 1 is empty"),
+        ([np.ones((2, 3)), np.ones((0, 2))], ValueError, "same number of features"),
         (np.ones((0, 3)), ValueError, "0 sample"),
         (np.ones((3, 0)), ValueError, "0 feature"),
         (np.array([[1.0, np.nan, 2.0]]), ValueError, "NaN inside the valid steps"),
         (np.array([[[1.0, np.nan], [2.0, 3.0]]]), ValueError, "NaN inside"),
         (np.array([[1.0, np.inf]]), ValueError, "infinity"),
-        (np.array([[np.nan, np.nan]]), ValueError, "no valid time steps"),
         (np.ones((2, 3)) * 1j, ValueError, "Complex data not supported"),
         (np.array([["a", "b"]]), TypeError, "must hold numbers"),
         (["abc", "de"], TypeError, "is a string"),
@@ -98,7 +128,6 @@ def test_numeric_input_errors(X, error, match):
         (np.ones((2, 3)), TypeError, "integer token ids"),
         (np.ones((2, 3, 1), dtype=int), ValueError, "3-D"),
         (np.array([[1, -2]]), ValueError, "must be >= 0"),
-        (np.array([[0, 0], [1, 0]]), ValueError, "no valid time steps"),
         ([np.array([1.5, 2.0])], TypeError, "integer token ids"),
     ],
 )

@@ -54,3 +54,6 @@ def test_tokenizer_and_network_parameters_searched_together():
     # words, so the search must prefer the full vocabulary.
     assert search.best_params_["tokenizer__max_tokens"] is None
     assert search.score(docs[120:], labels[120:]) > 0.9
+    # A document without a single token is an empty sequence: it still gets a
+    # prediction, the network's answer for an empty input.
+    assert search.predict(["!!!", ""]).tolist()[0] in ("pos", "neg")

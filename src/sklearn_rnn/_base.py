@@ -114,6 +114,11 @@ class BaseRNN(BaseEstimator):
                 "is None."
             )
         sequences = check_sequences(X, token_mode=self.embedding_dim is not None)
+        if not sequences.lengths.any():
+            raise ValueError(
+                "X holds no valid time step at all: every sequence is empty or all "
+                "padding, so there is nothing to learn from."
+            )
         target, output_size = self._encode_target(y)
         if len(target) != len(sequences.lengths):
             raise ValueError(
@@ -221,14 +226,16 @@ class BaseRNN(BaseEstimator):
     def _forward(self, X):
         """Network outputs for X, as float32 of shape (n_samples, n_outputs)."""
         check_is_fitted(self, "net_")
-        sequences = check_sequences(X, token_mode=self.embedding_dim is not None)
+        sequences = check_sequences(
+            X, token_mode=self.embedding_dim is not None, n_features=self.n_features_in_
+        )
         if sequences.n_features != self.n_features_in_:
             raise ValueError(
                 f"X has {sequences.n_features} features per time step, but "
                 f"{type(self).__name__} is expecting {self.n_features_in_} features "
                 "as input."
             )
-        if self.embedding_dim is not None:
+        if self.embedding_dim is not None and sequences.values.size:
             max_id = int(sequences.values.max())
             if max_id >= self.vocab_size_:
                 raise ValueError(
@@ -351,6 +358,11 @@ _INPUTS_DOC = """\
     n_features) or (T_i,) with lengths T_i that may differ; a float array
     whose trailing all-NaN steps are padding. In token mode, a 2-D integer
     array with 0 as padding or a list of 1-D integer arrays. Sequences at
-    predict time may be longer or shorter than at fit time. Every sequence
-    needs at least one valid step: a sequence of length 0 is an error.
+    predict time may be longer or shorter than at fit time.
+
+    A sequence may be empty (length 0): an empty item, a row that is all NaN
+    or all padding ids, e.g. a document whose words are all unknown. It
+    carries no information, so its pooled representation is the zero vector
+    and its prediction is the network's output for an empty input (set by the
+    output layer's bias). Training data must hold at least one valid step.
 """

@@ -38,14 +38,16 @@ class Sequences:
         return 1 if self.values.ndim == 1 else self.values.shape[1]
 
 
-def check_sequences(X, *, token_mode=False):
+def check_sequences(X, *, token_mode=False, n_features=None):
     """Validate any accepted form of X and return it as :class:`Sequences`.
 
     Numeric mode: a (n, T, F) array, a (n, T) array or wide DataFrame of
     univariate sequences, or a list / tuple / 1-D object array of (T_i, F) or
     (T_i,) arrays. Trailing steps whose features are all NaN are padding. Token
     mode: a (n, T) integer array or a collection of 1-D integer arrays; trailing
-    zeros are padding.
+    zeros are padding. Sequences may be empty (length 0); ``n_features`` (the
+    fitted F, at predict time) gives empty 1-D items their shape when no
+    other item tells it.
     """
     if sparse.issparse(X):
         raise TypeError(
@@ -65,7 +67,7 @@ def check_sequences(X, *, token_mode=False):
     if isinstance(X, (list, tuple)) or (
         isinstance(X, np.ndarray) and X.dtype == object and X.ndim == 1
     ):
-        return _from_ragged(X, token_mode)
+        return _from_ragged(X, token_mode, n_features)
     array = np.asarray(X)
     if array.dtype == object:
         # An object array of numbers is numeric data (as in check_array); this
@@ -125,7 +127,7 @@ def _from_array(array, token_mode):
     return _finalize(flat, np.full(n_samples, n_steps, dtype=np.int64), token_mode)
 
 
-def _from_ragged(X, token_mode):
+def _from_ragged(X, token_mode, n_features):
     items = list(X)
     if not items:
         raise ValueError("Found an empty collection of sequences; need at least 1.")
@@ -150,28 +152,40 @@ def _from_ragged(X, token_mode):
         if array.ndim > (1 if token_mode else 2):
             shape = "(n_timesteps,)" if token_mode else "(n_timesteps, n_features)"
             raise ValueError(f"Sequence {i} has shape {array.shape}; expected {shape}.")
-        if len(array) == 0:
-            raise ValueError(
-                f"Sequence {i} is empty (0 time steps); every sequence needs at "
-                "least one step."
-            )
-        _check_dtype(array, token_mode, where=f"sequence {i}")
-        arrays.append(array if token_mode or array.ndim == 2 else array[:, None])
+        # An empty item's dtype says nothing (np.asarray([]) is float64).
+        if array.size:
+            _check_dtype(array, token_mode, where=f"sequence {i}")
+        arrays.append(array)
 
-    if not token_mode:
-        counts = [a.shape[1] for a in arrays]
-        if len(set(counts)) > 1:
-            first = next(i for i, c in enumerate(counts) if c != counts[0])
-            raise ValueError(
-                "All sequences must have the same number of features; sequence 0 "
-                f"has {counts[0]} and sequence {first} has {counts[first]}."
-            )
-        if counts[0] == 0:
-            raise ValueError(
-                "Found sequences with 0 feature(s) while a minimum of 1 is required."
-            )
+    if token_mode:
+        arrays = [a if len(a) else np.empty(0, dtype=np.int64) for a in arrays]
+    else:
+        arrays = _as_steps_by_features(arrays, n_features)
     raw_lengths = np.fromiter(map(len, arrays), dtype=np.int64, count=len(arrays))
     return _finalize(np.concatenate(arrays), raw_lengths, token_mode)
+
+
+def _as_steps_by_features(arrays, n_features):
+    """Make every item (T_i, F), checking that all items agree on F."""
+
+    def features_of(array):
+        return array.shape[1] if array.ndim == 2 else 1
+
+    # An empty 1-D item fits any F; every other item states its F.
+    stating = [i for i, a in enumerate(arrays) if len(a) or a.ndim == 2]
+    expected = features_of(arrays[stating[0]]) if stating else (n_features or 1)
+    for i in stating:
+        if features_of(arrays[i]) != expected:
+            raise ValueError(
+                "All sequences must have the same number of features; sequence "
+                f"{stating[0]} has {expected} and sequence {i} has "
+                f"{features_of(arrays[i])}."
+            )
+    if expected == 0:
+        raise ValueError(
+            "Found sequences with 0 feature(s) while a minimum of 1 is required."
+        )
+    return [a.reshape(len(a), expected) if a.ndim == 1 else a for a in arrays]
 
 
 def _finalize(flat, raw_lengths, token_mode):
@@ -201,15 +215,13 @@ def _finalize(flat, raw_lengths, token_mode):
     lengths, keep = raw_lengths, None
     if is_padding.any():
         step = np.arange(len(flat)) - np.repeat(starts, raw_lengths)
-        # Each sequence ends after its last step that is not padding.
-        lengths = np.maximum.reduceat(np.where(is_padding, 0, step + 1), starts)
-        empty = np.flatnonzero(lengths == 0)
-        if empty.size:
-            what = "padding id 0" if token_mode else "NaN padding"
-            raise ValueError(
-                f"Sequence(s) at index {empty[:10].tolist()} have no valid time "
-                f"steps (they are all {what}); every sequence needs at least one step."
-            )
+        # Each sequence ends after its last step that is not padding. Reducing
+        # over the starts of the non-empty sequences is exact: empty ones in
+        # between hold no steps.
+        marker = np.where(is_padding, 0, step + 1)
+        lengths = np.zeros_like(raw_lengths)
+        nonempty = raw_lengths > 0
+        lengths[nonempty] = np.maximum.reduceat(marker, starts[nonempty])
         keep = step < np.repeat(lengths, raw_lengths)
     if is_nan is not None:
         inside = is_nan.any(axis=1)
@@ -240,7 +252,7 @@ class SequenceDataset(torch.utils.data.Dataset):
         # Fixed-length data (the common dense case) is a (n, T, ...) view: its
         # batches are then one index_select, with no positions to compute.
         self.fixed_length = None
-        if len(self.lengths) and bool((self.lengths == self.lengths[0]).all()):
+        if self.lengths[0] > 0 and bool((self.lengths == self.lengths[0]).all()):
             self.fixed_length = self.values.view(
                 len(self.lengths), int(self.lengths[0]), *self.values.shape[1:]
             )
@@ -285,19 +297,20 @@ def take_batch(dataset, index):
     target = None if dataset.target is None else dataset.target[index]
     if dataset.fixed_length is not None:
         return {"values": dataset.fixed_length[index], "lengths": lengths}, target
-    width = int(lengths.max())
+    # At least one step: a batch of empty sequences runs on one padding step.
+    width = max(int(lengths.max()), 1)
     steps = torch.arange(width)
     positions = dataset.offsets[index].unsqueeze(1) + steps
     if int(lengths.min()) == width:
         # A batch of equal lengths needs no padding: one gather.
         values = dataset.values[positions]
     else:
-        # Padding positions read step 0 and are then zeroed, so that they
-        # cannot poison masked pooling.
+        # Zeros, then the valid steps scattered in: padding cannot poison
+        # masked pooling, and a batch of empty sequences reads no data at all.
         valid = steps < lengths.unsqueeze(1)
-        values = dataset.values[torch.where(valid, positions, 0)]
-        padding = ~valid if values.dim() == 2 else ~valid.unsqueeze(2)
-        values = values.masked_fill(padding, 0)
+        shape = (len(index), width, *dataset.values.shape[1:])
+        values = dataset.values.new_zeros(shape)
+        values[valid] = dataset.values[positions[valid]]
     return {"values": values, "lengths": lengths}, target
 
 

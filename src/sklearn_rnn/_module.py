@@ -121,8 +121,8 @@ class RNNModule(nn.Module):
     Notes
     -----
     A sequence of length 0 is all padding: its pooled representation is the zero
-    vector, so its output is the head's bias. The estimators reject such
-    sequences before they reach the module.
+    vector, so its output is the head's bias (the network's answer for an
+    empty input). It never affects the other sequences of its batch.
 
     Examples
     --------

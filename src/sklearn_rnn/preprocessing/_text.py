@@ -361,8 +361,8 @@ class Tokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     -----
     Every document must be a string; missing documents (None, NaN) are an
     error, not an empty string. A document with no token (empty, only
-    punctuation or stop words) becomes an empty sequence, which the
-    estimators reject: filter or fill such documents first.
+    punctuation or stop words) becomes an empty sequence; the estimators give
+    it their prediction for an empty input.
 
     "<pad>" and "<unk>" are not learned as tokens: if the analyzer (a custom
     pattern or callable) produces them, they are out-of-vocabulary tokens,
