@@ -41,6 +41,10 @@ PARAMETERS = [
     "device",
     "random_state",
     "verbose",
+    "warm_start",
+    "clip_grad_norm",
+    "lr_schedule",
+    "callbacks",
 ]
 
 

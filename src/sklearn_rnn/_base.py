@@ -13,6 +13,7 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
+from skorch.callbacks import Callback, GradientNormClipping, LRScheduler
 
 from ._compat import Interval, StrOptions
 from ._data import (
@@ -38,7 +39,9 @@ class BaseRNN(BaseEstimator):
     """Base class of RNNClassifier and RNNRegressor; not meant to be used directly.
 
     Subclasses set ``_skorch_net`` and ``_criterion`` and implement
-    ``_encode_target`` (validated y -> (target array, output size)).
+    ``_encode_target(y, *, reset, classes)`` (validated y -> the array the loss
+    takes; ``reset`` learns the encoding, otherwise the fitted one is used) and
+    ``_output_size()`` (number of network outputs, once the encoding is known).
     """
 
     _parameter_constraints: dict = {
@@ -58,6 +61,10 @@ class BaseRNN(BaseEstimator):
         "device": [str, torch.device],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "lr_schedule": [StrOptions({"plateau", "cosine"}), callable, None],
+        "callbacks": [list, None],
     }
 
     def __init__(
@@ -79,6 +86,10 @@ class BaseRNN(BaseEstimator):
         device="auto",
         random_state=None,
         verbose=0,
+        warm_start=False,
+        clip_grad_norm=None,
+        lr_schedule=None,
+        callbacks=None,
     ):
         self.cell_type = cell_type
         self.hidden_size = hidden_size
@@ -96,6 +107,10 @@ class BaseRNN(BaseEstimator):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.warm_start = warm_start
+        self.clip_grad_norm = clip_grad_norm
+        self.lr_schedule = lr_schedule
+        self.callbacks = callbacks
 
     # -- fitted state -----------------------------------------------------------
 
@@ -107,44 +122,112 @@ class BaseRNN(BaseEstimator):
 
     # -- fitting ----------------------------------------------------------------
 
-    def _fit(self, X, y):
+    def _fit(self, X, y, *, incremental=False, classes=None):
+        """Train on (X, y): ``max_epochs`` epochs, or one with ``incremental``.
+
+        A fitted model is trained further instead of anew with ``warm_start``
+        and with ``incremental`` (``partial_fit``).
+        """
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y "
                 "is None."
             )
-        sequences = check_sequences(X, token_mode=self.embedding_dim is not None)
+        token_mode = self.embedding_dim is not None
+        resume = (incremental or self.warm_start) and hasattr(self, "net_")
+        sequences = check_sequences(
+            X, token_mode=token_mode, n_features=self.n_features_in_ if resume else None
+        )
         if not sequences.lengths.any():
             raise ValueError(
                 "X holds no valid time step at all: every sequence is empty or all "
                 "padding, so there is nothing to learn from."
             )
-        target, output_size = self._encode_target(y)
+        if resume:
+            self._check_input_matches_fit(sequences)
+        target = self._encode_target(y, reset=not resume, classes=classes)
         if len(target) != len(sequences.lengths):
             raise ValueError(
                 f"X has {len(sequences.lengths)} sequences but y has {len(target)} "
                 "targets; they must have the same length."
             )
-        self.n_features_in_ = sequences.n_features
-        if self.embedding_dim is not None:
-            self.vocab_size_ = self._learn_vocab_size(sequences)
+        if not resume:
+            self.n_features_in_ = sequences.n_features
+            if token_mode:
+                self.vocab_size_ = self._learn_vocab_size(sequences)
 
         device = self._resolve_device()
-        seed = self._draw_seed()
+        epochs_done = len(self.net_.history) if resume else 0
+        # Continued training draws fresh batch orders, still fixed by the seed.
+        seed = np.random.SeedSequence([self._draw_seed(), epochs_done])
         # Forking restores the caller's global torch RNG state once fit is done;
         # every random draw of training (initial weights, batch order, dropout)
         # happens inside and is fixed by the seed.
         devices = [device] if device.type == "cuda" else []
         with torch.random.fork_rng(devices=devices):
-            torch.manual_seed(seed)
-            net = self._build_net(output_size, device)
-            net.fit(SequenceDataset(sequences, target), y=None)
+            torch.manual_seed(int(seed.generate_state(1)[0]))
+            if resume:
+                net = self.net_
+                net.set_params(
+                    lr=self.lr,
+                    batch_size=self.batch_size,
+                    max_epochs=self.max_epochs,
+                    verbose=int(self.verbose),
+                )
+            else:
+                net = self._build_net(self._output_size(), device).initialize()
+            epochs = 1 if incremental else self.max_epochs
+            net.partial_fit(SequenceDataset(sequences, target), y=None, epochs=epochs)
 
         self.net_ = net
         self.history_ = net.history
         self.n_iter_ = len(net.history)
-        self.loss_curve_ = list(net.history[:, "train_loss"])
+        self.loss_curve_ = [float(loss) for loss in net.history[:, "train_loss"]]
         return self
+
+    def _check_input_matches_fit(self, sequences):
+        if sequences.n_features != self.n_features_in_:
+            raise ValueError(
+                f"X has {sequences.n_features} features per time step, but "
+                f"{type(self).__name__} is expecting {self.n_features_in_} features "
+                "as input."
+            )
+        if self.embedding_dim is not None and sequences.values.size:
+            max_id = int(sequences.values.max())
+            if max_id >= self.vocab_size_:
+                raise ValueError(
+                    f"Token id {max_id} is out of range: the model was fitted with "
+                    f"vocab_size_={self.vocab_size_} (ids 0 to {self.vocab_size_ - 1})."
+                    " Map unseen tokens to the out-of-vocabulary id 1."
+                )
+
+    def _callbacks(self):
+        """skorch callbacks for the training options, then the user's own."""
+        callbacks = []
+        if self.clip_grad_norm is not None:
+            callbacks.append(
+                ("clip_grad_norm", GradientNormClipping(self.clip_grad_norm))
+            )
+        if self.lr_schedule == "plateau":
+            scheduler = LRScheduler(
+                torch.optim.lr_scheduler.ReduceLROnPlateau, monitor="train_loss"
+            )
+        elif self.lr_schedule == "cosine":
+            scheduler = LRScheduler(
+                torch.optim.lr_scheduler.CosineAnnealingLR, T_max=self.max_epochs
+            )
+        elif self.lr_schedule is not None:
+            scheduler = LRScheduler(self.lr_schedule)
+        if self.lr_schedule is not None:
+            callbacks.append(("lr_schedule", scheduler))
+        for i, callback in enumerate(self.callbacks or []):
+            if not isinstance(callback, Callback):
+                raise TypeError(
+                    "callbacks must be a list of skorch.callbacks.Callback "
+                    f"instances; item {i} is {callback!r}."
+                )
+            callbacks.append((f"callback_{i}", callback))
+        return callbacks
 
     def _build_net(self, output_size, device):
         token_mode = self.embedding_dim is not None
@@ -171,6 +254,7 @@ class BaseRNN(BaseEstimator):
             iterator_valid=BucketBatchIterator,
             # skorch holds out 20 % of the data by default; we train on all of it.
             train_split=None,
+            callbacks=self._callbacks(),
             device=str(device),
             verbose=int(self.verbose),
         )
@@ -210,6 +294,9 @@ class BaseRNN(BaseEstimator):
             return int(np.random.SeedSequence().generate_state(1)[0])
         return int(check_random_state(self.random_state).randint(2**31 - 1))
 
+    def _output_size(self):
+        raise NotImplementedError
+
     def _learn_vocab_size(self, sequences):
         max_id = int(sequences.values.max())
         if self.vocab_size is None:
@@ -229,20 +316,7 @@ class BaseRNN(BaseEstimator):
         sequences = check_sequences(
             X, token_mode=self.embedding_dim is not None, n_features=self.n_features_in_
         )
-        if sequences.n_features != self.n_features_in_:
-            raise ValueError(
-                f"X has {sequences.n_features} features per time step, but "
-                f"{type(self).__name__} is expecting {self.n_features_in_} features "
-                "as input."
-            )
-        if self.embedding_dim is not None and sequences.values.size:
-            max_id = int(sequences.values.max())
-            if max_id >= self.vocab_size_:
-                raise ValueError(
-                    f"Token id {max_id} is out of range: the model was fitted with "
-                    f"vocab_size_={self.vocab_size_} (ids 0 to {self.vocab_size_ - 1})."
-                    " Map unseen tokens to the out-of-vocabulary id 1."
-                )
+        self._check_input_matches_fit(sequences)
         dataset = SequenceDataset(sequences)
         batch_size = max(self.batch_size, _MIN_PREDICT_BATCH_SIZE)
         outputs = None
@@ -325,6 +399,30 @@ _PARAMETERS_DOC = """\
 
     verbose : int, default=0
         0 is silent; 1 prints one line per epoch.
+
+    warm_start : bool, default=False
+        If True, ``fit`` on a fitted model trains the existing network further
+        (``max_epochs`` more epochs, with the current ``lr``, ``batch_size``
+        and ``verbose``) instead of starting anew. X must have the fitted
+        number of features, and y the fitted classes or outputs.
+
+    clip_grad_norm : float or None, default=None
+        If set, the gradient norm of all parameters together is clipped to
+        this value before each step (``torch.nn.utils.clip_grad_norm_``),
+        which keeps recurrent networks from exploding gradients.
+
+    lr_schedule : {"plateau", "cosine"}, callable or None, default=None
+        Learning-rate schedule, stepped once per epoch: "plateau" divides the
+        learning rate by 10 when the training loss stops improving for 10
+        epochs (``ReduceLROnPlateau``), "cosine" anneals it to 0 over
+        ``max_epochs`` (``CosineAnnealingLR``). A callable builds a torch
+        scheduler from the optimizer, e.g.
+        ``functools.partial(torch.optim.lr_scheduler.StepLR, step_size=10)``.
+
+    callbacks : list of skorch.callbacks.Callback or None, default=None
+        The escape hatch for advanced users: extra skorch callbacks run during
+        training, after the ones the parameters above create (see skorch's
+        documentation). The fitted net (``net_``) holds their fitted state.
 """
 
 _ATTRIBUTES_DOC = """\

@@ -71,19 +71,55 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         """
         return self._fit(X, y)
 
-    def _encode_target(self, y):
+    def partial_fit(self, X, y, classes=None):
+        """Train for one epoch on (X, y), continuing from the current network.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or list of arrays
+            Training sequences, in any form listed in the class docstring.
+        y : array-like of shape (n_samples,)
+            Class labels, all of them in ``classes``.
+        classes : array-like of shape (n_classes,), default=None
+            Every class the model will ever see. Required on the first call,
+            since later batches may lack some classes; ignored afterwards.
+
+        Returns
+        -------
+        self : RNNClassifier
+            The classifier, trained one more epoch.
+        """
+        if not hasattr(self, "net_"):
+            self._validate_params()
+            if classes is None:
+                raise ValueError(
+                    "classes must be passed on the first call to partial_fit: the "
+                    "first batch may not hold every class."
+                )
+        return self._fit(X, y, incremental=True, classes=classes)
+
+    def _encode_target(self, y, *, reset, classes=None):
         y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
-        encoder = LabelEncoder()
-        target = encoder.fit_transform(y)
-        if len(encoder.classes_) < 2:
+        if reset:
+            encoder = LabelEncoder().fit(y if classes is None else classes)
+            if len(encoder.classes_) < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs samples of at least 2 classes in "
+                    f"y, but y contains only one class: {encoder.classes_[0]!r}."
+                )
+            self.classes_ = encoder.classes_
+        unseen = np.setdiff1d(y, self.classes_)
+        if unseen.size:
             raise ValueError(
-                f"{type(self).__name__} needs samples of at least 2 classes in y, "
-                f"but y contains only one class: {encoder.classes_[0]!r}."
+                f"y contains labels not in classes_ {self.classes_.tolist()}: "
+                f"{unseen[:10].tolist()}."
             )
-        self.classes_ = encoder.classes_
-        return target.astype(np.int64), len(self.classes_)
+        return np.searchsorted(self.classes_, y).astype(np.int64)
+
+    def _output_size(self):
+        return len(self.classes_)
 
     def predict_proba(self, X):
         """Class probabilities of sequences X.

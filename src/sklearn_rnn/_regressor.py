@@ -71,14 +71,44 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         """
         return self._fit(X, y)
 
-    def _encode_target(self, y):
+    def partial_fit(self, X, y):
+        """Train for one epoch on (X, y), continuing from the current network.
+
+        The target standardization is learned on the first call's y and kept
+        for later calls.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or list of arrays
+            Training sequences, in any form listed in the class docstring.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets, with the same number of outputs on every call.
+
+        Returns
+        -------
+        self : RNNRegressor
+            The regressor, trained one more epoch.
+        """
+        if not hasattr(self, "net_"):
+            self._validate_params()
+        return self._fit(X, y, incremental=True)
+
+    def _encode_target(self, y, *, reset, classes=None):
         y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
-        self._y_ndim = y.ndim
+        if reset:
+            self._y_ndim = y.ndim
+            self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
+            self.target_scaler_ = StandardScaler().fit(y.reshape(len(y), -1))
         y = y.reshape(len(y), -1)
-        self.n_outputs_ = y.shape[1]
-        self.target_scaler_ = StandardScaler().fit(y)
-        target = self.target_scaler_.transform(y).astype(np.float32)
-        return target, self.n_outputs_
+        if y.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"y has {y.shape[1]} outputs, but {type(self).__name__} was fitted "
+                f"with {self.n_outputs_}."
+            )
+        return self.target_scaler_.transform(y).astype(np.float32)
+
+    def _output_size(self):
+        return self.n_outputs_
 
     def predict(self, X):
         """Predict the target of each sequence of X.
