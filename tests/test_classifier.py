@@ -97,3 +97,46 @@ def test_learns_a_rule_that_needs_the_whole_ragged_sequence(bidirectional):
     )
     clf.fit(X[:200], y[:200])
     assert clf.score(X[200:], y[200:]) > 0.9
+
+
+def test_multilabel_indicator_targets():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 6, 3))
+    Y = (X.mean(axis=1) > 0).astype(int)  # one independent label per feature
+    clf = RNNClassifier(
+        hidden_size=16, max_epochs=30, lr=0.01, pooling="mean", random_state=0
+    )
+    clf.fit(X[:150], Y[:150])
+    assert clf.classes_.tolist() == [0, 1, 2]
+    proba = clf.predict_proba(X[150:])
+    assert proba.shape == (50, 3)
+    assert ((proba >= 0) & (proba <= 1)).all()
+    assert not np.allclose(proba.sum(axis=1), 1.0)  # independent, not softmax
+    pred = clf.predict(X[150:])
+    np.testing.assert_array_equal(pred, (proba > 0.5).astype(int))
+    assert (pred == Y[150:]).mean() > 0.8  # chance is 0.5 per label
+
+
+def test_two_dimensional_y_must_be_a_label_indicator(dense_data):
+    X, _ = dense_data
+    multiclass_multioutput = np.tile([[0, 1], [2, 1], [1, 0]], (10, 1))
+    with pytest.raises(ValueError, match="multilabel indicator matrix"):
+        RNNClassifier(**FAST).fit(X, multiclass_multioutput)
+
+
+@pytest.mark.parametrize("verbose, lines", [(0, 0), (1, 3)])
+def test_verbose_prints_one_line_per_epoch(verbose, lines, ragged_data, capsys):
+    X, y = ragged_data
+    RNNClassifier(**{**FAST, "max_epochs": 3}, verbose=verbose).fit(X, y)
+    out = capsys.readouterr().out
+    epoch_rows = [line for line in out.splitlines() if line.strip()[:1].isdigit()]
+    assert len(epoch_rows) == lines
+    if verbose:
+        assert "train_loss" in out
+
+
+def test_verbose_2_adds_a_progress_bar(ragged_data, capsys):
+    X, y = ragged_data
+    RNNClassifier(**FAST, verbose=2).fit(X, y)
+    captured = capsys.readouterr()
+    assert "it/s" in captured.err or "it/s" in captured.out

@@ -13,7 +13,7 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
-from skorch.callbacks import Callback, GradientNormClipping, LRScheduler
+from skorch.callbacks import Callback, GradientNormClipping, LRScheduler, ProgressBar
 
 from ._compat import Interval, StrOptions
 from ._data import (
@@ -38,7 +38,8 @@ _MIN_PREDICT_BATCH_SIZE = 256
 class BaseRNN(BaseEstimator):
     """Base class of RNNClassifier and RNNRegressor; not meant to be used directly.
 
-    Subclasses set ``_skorch_net`` and ``_criterion`` and implement
+    Subclasses set ``_skorch_net`` and implement ``_criterion()`` (the torch
+    loss class),
     ``_encode_target(y, *, reset, classes)`` (validated y -> the array the loss
     takes; ``reset`` learns the encoding, otherwise the fitted one is used) and
     ``_output_size()`` (number of network outputs, once the encoding is known).
@@ -220,6 +221,9 @@ class BaseRNN(BaseEstimator):
             scheduler = LRScheduler(self.lr_schedule)
         if self.lr_schedule is not None:
             callbacks.append(("lr_schedule", scheduler))
+        if self.verbose >= 2:
+            # tqdm picks a notebook widget or a terminal bar as fits.
+            callbacks.append(("progress_bar", ProgressBar()))
         for i, callback in enumerate(self.callbacks or []):
             if not isinstance(callback, Callback):
                 raise TypeError(
@@ -243,7 +247,7 @@ class BaseRNN(BaseEstimator):
             module__pooling=self.pooling,
             module__embedding_dim=self.embedding_dim,
             module__vocab_size=self.vocab_size_ if token_mode else None,
-            criterion=self._criterion,
+            criterion=self._criterion(),
             optimizer=self._optimizer_class(),
             optimizer__weight_decay=self.weight_decay,
             lr=self.lr,
@@ -398,7 +402,8 @@ _PARAMETERS_DOC = """\
         they were. None draws a fresh seed.
 
     verbose : int, default=0
-        0 is silent; 1 prints one line per epoch.
+        0 is silent; 1 prints one line per epoch (epoch, training loss, time,
+        and any score recorded); 2 adds a progress bar within each epoch.
 
     warm_start : bool, default=False
         If True, ``fit`` on a fitted model trains the existing network further

@@ -2,10 +2,10 @@
 
 import numpy as np
 import torch
-from scipy.special import softmax
+from scipy.special import expit, softmax
 from sklearn.base import ClassifierMixin
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_array, column_or_1d
 from skorch import NeuralNetClassifier
 
@@ -51,7 +51,12 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     """
 
     _skorch_net = NeuralNetClassifier
-    _criterion = torch.nn.CrossEntropyLoss
+
+    def _criterion(self):
+        # Multilabel: one independent yes/no decision per label.
+        if self._multilabel:
+            return torch.nn.BCEWithLogitsLoss
+        return torch.nn.CrossEntropyLoss
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
@@ -61,8 +66,9 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_features) or list of arrays
             Training sequences, in any form listed in the class docstring.
-        y : array-like of shape (n_samples,)
-            Class labels (strings, integers or booleans).
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels (strings, integers or booleans), or a multilabel
+            indicator matrix of 0 and 1 (one column per label).
 
         Returns
         -------
@@ -100,9 +106,12 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
 
     def _encode_target(self, y, *, reset, classes=None):
         y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
+        if y.ndim == 2 and y.shape[1] > 1:
+            return self._encode_multilabel(y, reset=reset)
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         if reset:
+            self._multilabel = False
             encoder = LabelEncoder().fit(y if classes is None else classes)
             if len(encoder.classes_) < 2:
                 raise ValueError(
@@ -110,6 +119,11 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
                     f"y, but y contains only one class: {encoder.classes_[0]!r}."
                 )
             self.classes_ = encoder.classes_
+        elif self._multilabel:
+            raise ValueError(
+                "y is 1-D, but the model was fitted on a multilabel indicator "
+                f"matrix of {len(self.classes_)} labels."
+            )
         unseen = np.setdiff1d(y, self.classes_)
         if unseen.size:
             raise ValueError(
@@ -117,6 +131,22 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
                 f"{unseen[:10].tolist()}."
             )
         return np.searchsorted(self.classes_, y).astype(np.int64)
+
+    def _encode_multilabel(self, y, *, reset):
+        if type_of_target(y) != "multilabel-indicator":
+            raise ValueError(
+                "A 2-D y must be a multilabel indicator matrix of 0 and 1 (one "
+                f"column per label); got y of type {type_of_target(y)!r}."
+            )
+        if reset:
+            self._multilabel = True
+            self.classes_ = np.arange(y.shape[1])
+        elif not self._multilabel or y.shape[1] != len(self.classes_):
+            raise ValueError(
+                f"y has {y.shape[1]} label columns, which does not match the "
+                "fitted target."
+            )
+        return y.astype(np.float32)
 
     def _output_size(self):
         return len(self.classes_)
@@ -132,9 +162,12 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
-            Probabilities; columns follow ``classes_`` and rows sum to 1.
+            Probabilities; columns follow ``classes_`` and rows sum to 1. For
+            a multilabel model, the probability of each label, independently.
         """
         logits = self._forward(X).astype(np.float64)
+        if self._multilabel:
+            return expit(logits)
         return softmax(logits, axis=1)
 
     def predict(self, X):
@@ -147,8 +180,16 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
 
         Returns
         -------
-        y_pred : ndarray of shape (n_samples,)
-            Labels taken from ``classes_``.
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_labels)
+            Labels taken from ``classes_``, or, for a multilabel model, the
+            indicator matrix of the labels whose probability exceeds 0.5.
         """
         logits = self._forward(X)
+        if self._multilabel:
+            return (logits > 0).astype(np.int64)
         return self.classes_[np.argmax(logits, axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags

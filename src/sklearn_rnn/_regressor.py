@@ -51,7 +51,9 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     """
 
     _skorch_net = NeuralNetRegressor
-    _criterion = torch.nn.MSELoss
+
+    def _criterion(self):
+        return torch.nn.MSELoss
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
