@@ -9,6 +9,7 @@ from sklearn_rnn._data import (
     SequenceDataset,
     batch_indices,
     check_sequences,
+    read_sequences,
     take_batch,
 )
 
@@ -141,6 +142,68 @@ def test_object_array_with_non_number_raises_type_error():
     X[0, 0] = {"a": 1}
     with pytest.raises(TypeError, match="argument must be"):
         check_sequences(X)
+
+
+def test_read_sequences_keeps_dtype_and_nan_inside():
+    X = [np.array([1.0, np.nan, 2.0, np.nan], dtype=np.float32), np.array([3.0])]
+    raw = read_sequences(X)
+    # NumPy's promotion of the items' dtypes, and every step, padding included.
+    assert raw.flat.dtype == np.float64
+    assert raw.scalar_steps and raw.n_features == 1
+    np.testing.assert_array_equal(raw.raw_lengths, [4, 1])
+    np.testing.assert_array_equal(raw.lengths, [3, 1])
+    np.testing.assert_array_equal(raw.valid_steps, [1.0, np.nan, 2.0, 3.0])
+    assert raw.items[0] is X[0] and raw.array is None
+    # check_sequences is the same reader, then stricter.
+    with pytest.raises(ValueError, match="sequence 0 \\(step 1\\)"):
+        check_sequences(X)
+
+
+def test_read_sequences_of_an_array_reads_it_in_place():
+    X = np.zeros((2, 3, 2), dtype=np.int32)
+    raw = read_sequences(X)
+    assert raw.array is X and np.shares_memory(raw.flat, X)
+    assert raw.flat.shape == (6, 2) and raw.flat.dtype == np.int32
+    # Integer data has no padding value: its zeros are steps.
+    np.testing.assert_array_equal(raw.lengths, [3, 3])
+    assert raw.valid_steps is raw.flat
+
+
+def test_read_sequences_finds_token_padding():
+    raw = read_sequences(np.array([[4, 0, 2, 0], [0, 0, 0, 0]]), token_mode=True)
+    np.testing.assert_array_equal(raw.lengths, [3, 0])
+    np.testing.assert_array_equal(raw.valid_steps, [4, 0, 2])
+
+
+@pytest.mark.parametrize(
+    "X, match",
+    [
+        ([[1.0], []], "Sequence 1 is empty"),
+        ([[1.0], [np.nan, np.nan]], "index \\[1\\] have no valid time steps"),
+        (np.array([[1.0, 2.0], [np.nan, np.nan]]), "index \\[1\\] have no valid"),
+    ],
+)
+def test_read_sequences_refuses_empty_sequences_on_request(X, match):
+    np.testing.assert_array_equal(read_sequences(X).lengths, [len(X[0]), 0])
+    with pytest.raises(ValueError, match=match):
+        read_sequences(X, allow_empty=False)
+
+
+@pytest.mark.parametrize(
+    "X",
+    [
+        [np.ones((2, 3)), np.arange(3.0)[np.newaxis], np.ones((0, 3))],
+        np.array([[1.0, 2.0, np.nan], [3.0, np.nan, np.nan]]),
+        pd.DataFrame({"t0": [1, 2], "t1": [3, None]}, dtype="Int64"),
+        [np.array([1, 2], dtype=object), [3]],
+    ],
+)
+def test_check_sequences_stores_the_valid_steps_that_read_sequences_finds(X):
+    raw = read_sequences(X)
+    checked = check_sequences(X)
+    np.testing.assert_array_equal(checked.lengths, raw.lengths)
+    expected = raw.valid_steps.reshape(len(checked.values), -1).astype(np.float32)
+    np.testing.assert_array_equal(checked.values, expected)
 
 
 def test_batch_indices_cover_every_sample_once_in_tight_buckets():

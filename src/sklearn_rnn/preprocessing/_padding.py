@@ -1,13 +1,11 @@
 """SequencePadder: ragged sequences to one fixed-width array, and back.
 
-Also home of :func:`_read_sequences`, the reader that :class:`SequencePadder`
-and :class:`SequenceScaler` share. Unlike ``check_sequences`` (which feeds the
-networks float32 or int64), it keeps the values and the dtype of X as they
-are, so that a transformer can hand back the form and dtype it was given.
+Also home of what :class:`SequencePadder` and :class:`SequenceScaler` share
+beyond their reader (``read_sequences``, which keeps the values and dtype of
+X so that a transformer can hand back the form and dtype it was given): the
+check of the number of features, and their tags.
 """
 
-from dataclasses import dataclass
-from functools import reduce
 from numbers import Integral, Real
 
 import numpy as np
@@ -17,215 +15,19 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._compat import Interval, StrOptions, _fit_context
+from .._data import check_dtype, pandas_to_numpy, read_sequences
 
 
-@dataclass(frozen=True)
-class _RawSequences:
-    """Sequences as read from X, values and dtype untouched.
+class _SequenceTransformerMixin:
+    """Tags of the transformers that take the estimators' input forms."""
 
-    ``flat`` holds every step of every sequence end to end, trailing padding
-    included: (total_steps,) when ``scalar_steps`` (every sequence was given
-    as (T_i,), or X was a 2-D array), else (total_steps, F). ``raw_lengths``
-    counts the steps of each sequence as given, ``lengths`` without its
-    trailing all-NaN steps (the padding of float data). ``items`` is the list
-    of per-sequence arrays for ragged input, ``array`` the array for 2-D and
-    3-D input; the other one is None.
-    """
-
-    flat: np.ndarray
-    raw_lengths: np.ndarray
-    lengths: np.ndarray
-    scalar_steps: bool
-    items: list | None
-    array: np.ndarray | None
-
-    @property
-    def n_features(self):
-        return 1 if self.flat.ndim == 1 else self.flat.shape[1]
-
-    @property
-    def valid(self):
-        """Boolean mask over ``flat``: the steps that are not trailing padding."""
-        starts = np.cumsum(self.raw_lengths) - self.raw_lengths
-        step = np.arange(len(self.flat)) - np.repeat(starts, self.raw_lengths)
-        return step < np.repeat(self.lengths, self.raw_lengths)
-
-
-def _read_sequences(X):
-    """Read any input form of the estimators, keeping values and dtype.
-
-    Accepts what ``check_sequences`` accepts in numeric mode: an array of
-    shape (n, T, F), an array or wide DataFrame of shape (n, T) of univariate
-    sequences, or a list / tuple / 1-D object array / Series of (T_i, F) or
-    (T_i,) array-likes (pandas objects included). Trailing steps of float
-    data whose features are all NaN are padding; NaN elsewhere is kept.
-    """
-    if sparse.issparse(X):
-        raise TypeError(
-            "Sparse input is not supported: X must hold dense sequences, e.g. an "
-            "array of shape (n_samples, n_timesteps, n_features)."
-        )
-    if X is None or isinstance(X, (str, bytes)):
-        raise TypeError(
-            "Expected a collection of sequences (array-like of shape (n_samples, "
-            f"n_timesteps[, n_features]) or a list of arrays), got {type(X).__name__}."
-        )
-    if isinstance(X, (pd.DataFrame, pd.Series)):
-        X = _pandas_to_numpy(X, "X")
-    if isinstance(X, (list, tuple)) or (
-        isinstance(X, np.ndarray) and X.dtype == object and X.ndim == 1
-    ):
-        return _from_ragged(X)
-    return _from_array(_check_numeric(np.asarray(X), "X"))
-
-
-def _pandas_to_numpy(frame, where):
-    """The values of a DataFrame or Series, in the dtype its columns share."""
-    array = frame.to_numpy()
-    if array.dtype != object:
-        return array
-    dtypes = [frame.dtype] if isinstance(frame, pd.Series) else list(frame.dtypes)
-    numpy_dtypes = [getattr(dtype, "numpy_dtype", None) for dtype in dtypes]
-    if any(dtype is None or dtype.kind == "O" for dtype in numpy_dtypes):
-        # Plain object columns: a Series of arrays is a ragged collection;
-        # anything else is validated (and refused if not numeric) later.
-        return array
-    if not np.asarray(frame.isna()).any():
-        # Nullable extension columns without missing values keep their dtype.
-        return frame.to_numpy(dtype=reduce(np.promote_types, set(numpy_dtypes)))
-    # pd.NA marks missing values (the padding of a wide frame); only a float
-    # array can hold them, as NaN. check_sequences reads them the same way.
-    try:
-        return frame.to_numpy(dtype=np.float64, na_value=np.nan)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{where} must hold numbers; {exc}") from exc
-
-
-def _check_numeric(array, where):
-    """Refuse what is not real numbers; an object array of numbers is float64."""
-    if np.iscomplexobj(array):
-        raise ValueError(f"Complex data not supported in {where}.")
-    if array.dtype == object:
-        # As in check_array: an object array of numbers is numeric data. This
-        # raises TypeError or ValueError naming the first value that is not.
-        array = array.astype(np.float64)
-    if array.dtype.kind not in "biuf":
-        raise TypeError(
-            f"{where} must hold numbers; got dtype {array.dtype}. For text, turn "
-            "documents into integer token ids first (see Tokenizer)."
-        )
-    return array
-
-
-def _from_array(array):
-    if array.ndim not in (2, 3):
-        hint = (
-            " Reshape your data: X.reshape(1, -1) for a single univariate sequence, "
-            "X.reshape(-1, 1) for sequences of one step each."
-            if array.ndim < 2
-            else ""
-        )
-        raise ValueError(
-            "Expected a 2-D or 3-D array of shape (n_samples, n_timesteps"
-            f"[, n_features]), got a {array.ndim}-D array of shape {array.shape}."
-            + hint
-        )
-    if array.shape[0] == 0:
-        raise ValueError(
-            f"Found array with 0 sample(s) (shape={array.shape}) while a minimum "
-            "of 1 is required."
-        )
-    if array.shape[1] == 0 or (array.ndim == 3 and array.shape[2] == 0):
-        raise ValueError(
-            f"Found array with 0 feature(s) (shape={array.shape}) while a minimum "
-            "of 1 is required: X is read as (n_samples, n_timesteps[, n_features]) "
-            "and needs at least one time step and one feature."
-        )
-    n_samples, n_steps = array.shape[:2]
-    flat = array.reshape(n_samples * n_steps, *array.shape[2:])
-    raw_lengths = np.full(n_samples, n_steps, dtype=np.int64)
-    return _finish(flat, raw_lengths, scalar_steps=array.ndim == 2, array=array)
-
-
-def _from_ragged(X):
-    items = list(X)
-    if not items:
-        raise ValueError("Found an empty collection of sequences; need at least 1.")
-    arrays = []
-    for i, item in enumerate(items):
-        where = f"sequence {i}"
-        if isinstance(item, (str, bytes)):
-            raise TypeError(
-                f"Sequence {i} is a string; expected an array of numbers. For text, "
-                "turn documents into token ids first (see Tokenizer)."
-            )
-        if sparse.issparse(item):
-            raise TypeError(
-                f"Sequence {i} is a sparse matrix; sparse input is not supported."
-            )
-        if isinstance(item, (pd.DataFrame, pd.Series)):
-            item = _pandas_to_numpy(item, where)
-        array = _check_numeric(np.asarray(item), where)
-        if array.ndim == 0:
-            raise ValueError(
-                f"Sequence {i} is a scalar; expected each item of X to be a sequence "
-                "of shape (n_timesteps,) or (n_timesteps, n_features). Reshape your "
-                "data: wrap a single sequence in a list, [x]."
-            )
-        if array.ndim > 2:
-            raise ValueError(
-                f"Sequence {i} has shape {array.shape}; expected (n_timesteps, "
-                "n_features)."
-            )
-        if len(array) == 0:
-            raise ValueError(
-                f"Sequence {i} is empty (0 time steps); every sequence needs at "
-                "least one step."
-            )
-        arrays.append(array)
-
-    counts = [1 if a.ndim == 1 else a.shape[1] for a in arrays]
-    if len(set(counts)) > 1:
-        first = next(i for i, c in enumerate(counts) if c != counts[0])
-        raise ValueError(
-            "All sequences must have the same number of features; sequence 0 "
-            f"has {counts[0]} and sequence {first} has {counts[first]}."
-        )
-    if counts[0] == 0:
-        raise ValueError(
-            "Found sequences with 0 feature(s) while a minimum of 1 is required."
-        )
-    scalar_steps = all(a.ndim == 1 for a in arrays)
-    # NumPy's promotion: ints with floats give float64, bools with ints int64.
-    flat = np.concatenate(arrays if scalar_steps else [_as_2d(a) for a in arrays])
-    raw_lengths = np.fromiter(map(len, arrays), dtype=np.int64, count=len(arrays))
-    return _finish(flat, raw_lengths, scalar_steps=scalar_steps, items=arrays)
-
-
-def _as_2d(array):
-    return array[:, np.newaxis] if array.ndim == 1 else array
-
-
-def _finish(flat, raw_lengths, *, scalar_steps, items=None, array=None):
-    """Find where each sequence's trailing NaN padding starts."""
-    lengths = raw_lengths
-    if flat.dtype.kind == "f":
-        is_padding = np.isnan(flat) if flat.ndim == 1 else np.isnan(flat).all(axis=1)
-        if is_padding.any():
-            starts = np.cumsum(raw_lengths) - raw_lengths
-            step = np.arange(len(flat)) - np.repeat(starts, raw_lengths)
-            # Each sequence ends after its last step that is not padding.
-            lengths = np.maximum.reduceat(np.where(is_padding, 0, step + 1), starts)
-            empty = np.flatnonzero(lengths == 0)
-            if empty.size:
-                raise ValueError(
-                    f"Sequence(s) at index {empty[:10].tolist()} have no valid time "
-                    "steps (they are all NaN padding); every sequence needs at "
-                    "least one step."
-                )
-    return _RawSequences(
-        flat, raw_lengths, lengths.astype(np.int64), scalar_steps, items, array
-    )
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        # NaN marks padding; elsewhere it is kept (and ignored by statistics).
+        tags.input_tags.allow_nan = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
 
 
 def _check_n_features(estimator, n_features):
@@ -274,7 +76,7 @@ def _padding_value(value, dtype):
     return dtype.type(value)
 
 
-class SequencePadder(TransformerMixin, BaseEstimator):
+class SequencePadder(_SequenceTransformerMixin, TransformerMixin, BaseEstimator):
     """Pad or truncate ragged sequences to one fixed-width array.
 
     Turns a collection of sequences of different lengths into an array of
@@ -413,7 +215,7 @@ class SequencePadder(TransformerMixin, BaseEstimator):
         self : SequencePadder
             The fitted padder.
         """
-        sequences = _read_sequences(X)
+        sequences = read_sequences(X, allow_empty=False)
         # Refuse an impossible padding value now rather than at transform.
         _padding_value(self.value, sequences.flat.dtype)
         lengths = sequences.lengths
@@ -444,7 +246,7 @@ class SequencePadder(TransformerMixin, BaseEstimator):
             sequences had scalar steps, 3-D otherwise.
         """
         check_is_fitted(self)
-        sequences = _read_sequences(X)
+        sequences = read_sequences(X, allow_empty=False)
         _check_n_features(self, sequences.n_features)
         flat = sequences.flat
         if self._scalar_steps and flat.ndim == 2:
@@ -497,8 +299,8 @@ class SequencePadder(TransformerMixin, BaseEstimator):
                 f"got {type(X).__name__}."
             )
         if isinstance(X, (pd.DataFrame, pd.Series)):
-            X = _pandas_to_numpy(X, "X")
-        X = _check_numeric(np.asarray(X), "X")
+            X = pandas_to_numpy(X, "X")
+        X = check_dtype(np.asarray(X), "X")
         if X.ndim not in (2, 3):
             raise ValueError(
                 "inverse_transform expects a 2-D or 3-D array of shape (n_samples, "
@@ -549,11 +351,3 @@ class SequencePadder(TransformerMixin, BaseEstimator):
                 "columns are not single features."
             )
         return np.asarray([f"t{i}" for i in range(self.maxlen_)], dtype=object)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        # NaN marks padding and is kept elsewhere.
-        tags.input_tags.allow_nan = True
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags

@@ -7,13 +7,14 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from .._compat import _fit_context
-from ._padding import _check_n_features, _read_sequences
+from .._data import read_sequences
+from ._padding import _check_n_features, _SequenceTransformerMixin
 
 # Fitted attributes of StandardScaler that hold all of its state.
 _STATE = ("mean_", "var_", "scale_", "n_samples_seen_")
 
 
-class SequenceScaler(TransformerMixin, BaseEstimator):
+class SequenceScaler(_SequenceTransformerMixin, TransformerMixin, BaseEstimator):
     """Standardize each feature of sequences over all their valid time steps.
 
     The mean and standard deviation of each feature are computed over every
@@ -160,11 +161,10 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
         return self._partial_fit(X)
 
     def _partial_fit(self, X):
-        sequences = _read_sequences(X)
+        sequences = read_sequences(X, allow_empty=False)
         if hasattr(self, "n_features_in_"):
             _check_n_features(self, sequences.n_features)
-        flat = sequences.flat
-        steps = flat[sequences.valid]
+        steps = sequences.valid_steps
         if steps.ndim == 1:
             steps = steps[:, np.newaxis]
         # StandardScaler does the arithmetic (NaN-aware incremental mean and
@@ -219,7 +219,7 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
     def _apply(self, X, copy, inverse):
         check_is_fitted(self)
         copy = self.copy if copy is None else copy
-        sequences = _read_sequences(X)
+        sequences = read_sequences(X, allow_empty=False)
         _check_n_features(self, sequences.n_features)
 
         def scale(array, owned):
@@ -274,11 +274,3 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
         if isinstance(X, pd.Series):
             return pd.Series(out, index=X.index, name=X.name)
         return out
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        # NaN padding is accepted and kept; NaN is ignored in the statistics.
-        tags.input_tags.allow_nan = True
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
