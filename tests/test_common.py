@@ -33,6 +33,12 @@ SEQUENCE_FAILURES = {
 }
 ESTIMATOR_FAILURES = {
     **SEQUENCE_FAILURES,
+    "check_sample_weight_equivalence_on_dense_data": (
+        "Training is mini-batch gradient descent: a weight of 2 cannot equal "
+        "repeating the sample, which changes the batches and the number of "
+        "steps per epoch (as for MLPClassifier). Weight 0 having no influence "
+        "and weights scaling the loss are tested in test_training.py."
+    ),
     "check_estimators_partial_fit_n_features": (
         "Its second partial_fit gets X[:, :-1], univariate sequences one step "
         "shorter, which is valid; a different number of features per step is "

@@ -11,6 +11,7 @@ from sklearn_rnn._data import (
     check_sequences,
     read_sequences,
     take_batch,
+    take_sequences,
 )
 
 
@@ -236,7 +237,8 @@ def test_take_batch_pads_to_its_own_maximum_with_zeros(ragged_data, nan_pad):
     expected = np.nan_to_num(nan_pad([X[3], X[0], X[7]]), nan=0.0)
     np.testing.assert_allclose(batch["values"].numpy(), expected, rtol=1e-6)
     assert batch["lengths"].tolist() == [len(X[3]), len(X[0]), len(X[7])]
-    assert target.tolist() == [y[3], y[0], y[7]]
+    assert target["target"].tolist() == [y[3], y[0], y[7]]
+    assert target["weight"].tolist() == [1.0, 1.0, 1.0]
 
 
 def test_bucket_iterator_yields_every_sample(ragged_data):
@@ -244,4 +246,11 @@ def test_bucket_iterator_yields_every_sample(ragged_data):
     iterator = BucketBatchIterator(SequenceDataset(check_sequences(X), y), 16)
     batches = list(iterator)
     assert len(batches) == len(iterator) == 3
-    assert sum(len(t) for _, t in batches) == 40
+    assert sum(len(t["target"]) for _, t in batches) == 40
+
+
+def test_take_sequences_keeps_the_chosen_sequences_in_order():
+    sequences = check_sequences([[1.0, 2.0], [3.0], [], [4.0, 5.0, 6.0]])
+    taken = take_sequences(sequences, [3, 0, 2])
+    np.testing.assert_array_equal(taken.lengths, [3, 2, 0])
+    np.testing.assert_array_equal(taken.values.ravel(), [4, 5, 6, 1, 2])

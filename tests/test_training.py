@@ -131,3 +131,105 @@ def test_callbacks_must_be_skorch_callbacks(ragged_data):
     X, y = ragged_data
     with pytest.raises(TypeError, match=r"skorch\.callbacks\.Callback"):
         RNNClassifier(**FAST, callbacks=[print]).fit(X, y)
+
+
+@pytest.mark.parametrize("Estimator", [RNNClassifier, RNNRegressor])
+def test_early_stopping_stops_and_keeps_the_best_epoch(Estimator, ragged_data):
+    X, y = ragged_data
+    y = y if Estimator is RNNClassifier else y.astype(float)
+    model = Estimator(
+        **{**FAST, "max_epochs": 60},
+        lr=0.05,
+        early_stopping=True,
+        validation_fraction=0.25,
+        n_iter_no_change=3,
+    ).fit(X, y)
+    assert model.n_iter_ < 60
+    assert len(model.validation_scores_) == model.n_iter_ == len(model.loss_curve_)
+    # The best epoch is the last that beat the previous best by more than tol;
+    # it stopped n_iter_no_change epochs after it.
+    best_epoch = dict(model.net_.callbacks_)["early_stopping"].best_epoch_
+    assert model.best_validation_score_ == model.validation_scores_[best_epoch - 1]
+    assert model.best_validation_score_ >= max(model.validation_scores_) - model.tol
+    assert model.n_iter_ == best_epoch + 3
+    # ...and the weights kept are the best epoch's: re-scoring the held-out
+    # split gives the best score, not the last one.
+    callback = dict(model.net_.callbacks_)["valid_score"]
+    outputs = model._network_outputs(model.net_, callback.dataset)
+    rescored = model._validation_score(outputs, callback.dataset)
+    assert rescored == pytest.approx(model.best_validation_score_)
+
+
+def test_early_stopping_split_is_stratified_and_seeded(ragged_data):
+    X, y = ragged_data
+    params = dict(**FAST, early_stopping=True, validation_fraction=0.25)
+    first = RNNClassifier(**params).fit(X, y)
+    second = RNNClassifier(**params).fit(X, y)
+    assert first.validation_scores_ == second.validation_scores_
+    held_out = dict(first.net_.callbacks_)["valid_score"].dataset
+    counts = np.bincount(held_out.target.numpy())
+    assert abs(counts[0] - counts[1]) <= 1 + abs(np.bincount(y)[0] - np.bincount(y)[1])
+    assert len(held_out) == 10
+
+
+@pytest.mark.parametrize("Estimator", [RNNClassifier, RNNRegressor])
+def test_zero_weight_samples_have_no_influence(Estimator, ragged_data):
+    X, y = ragged_data
+    y = y if Estimator is RNNClassifier else y.astype(float)
+    rng = np.random.default_rng(1)
+    weight = np.ones(len(X))
+    weight[:10] = 0
+    # Changing what the zero-weight samples say must not change the model:
+    # neither their targets nor their sequences.
+    y_changed = y.copy()
+    y_changed[:10] = 1 - y_changed[:10]
+    X_changed = [
+        rng.normal(size=x.shape) * 100 if i < 10 else x for i, x in enumerate(X)
+    ]
+    base = Estimator(**FAST).fit(X, y, sample_weight=weight)
+    other = Estimator(**FAST).fit(X_changed, y_changed, sample_weight=weight)
+    assert torch.equal(_weights(base), _weights(other))
+
+
+@pytest.mark.parametrize("Estimator", [RNNClassifier, RNNRegressor])
+def test_unit_weights_change_nothing_and_weights_matter(Estimator, ragged_data):
+    X, y = ragged_data
+    y = y if Estimator is RNNClassifier else y.astype(float)
+    plain = Estimator(**FAST).fit(X, y)
+    ones = Estimator(**FAST).fit(X, y, sample_weight=np.ones(len(X)))
+    assert torch.equal(_weights(plain), _weights(ones))
+    scaled = Estimator(**FAST).fit(X, y, sample_weight=np.full(len(X), 7.0))
+    assert torch.equal(_weights(plain), _weights(scaled))  # only relative weights
+    weighted = Estimator(**FAST).fit(X, y, sample_weight=np.arange(len(X)) + 1.0)
+    assert not torch.equal(_weights(plain), _weights(weighted))
+
+
+def test_class_weight_balanced_and_dict(ragged_data):
+    X, y = ragged_data
+    balanced = RNNClassifier(**FAST, class_weight="balanced").fit(X, y)
+    counts = np.bincount(y)
+    as_dict = {0: len(y) / (2 * counts[0]), 1: len(y) / (2 * counts[1])}
+    explicit = RNNClassifier(**FAST, class_weight=as_dict).fit(X, y)
+    assert torch.allclose(_weights(balanced), _weights(explicit))
+    plain = RNNClassifier(**FAST).fit(X, y)
+    assert not torch.equal(_weights(plain), _weights(balanced))
+    # A huge weight on class 1 makes the model predict class 1.
+    skewed = RNNClassifier(
+        **{**FAST, "max_epochs": 20}, lr=0.05, class_weight={0: 1e-3, 1: 1.0}
+    ).fit(X, y)
+    assert (skewed.predict(X) == 1).mean() > 0.9
+
+
+@pytest.mark.parametrize(
+    "sample_weight, match",
+    [
+        (np.ones(3), "shape \\(40,\\)"),
+        (-np.ones(40), "non-negative"),
+        (np.zeros(40), "sum to zero"),
+        (np.r_[np.ones(39), np.nan], "NaN"),
+    ],
+)
+def test_invalid_sample_weight(sample_weight, match, ragged_data):
+    X, y = ragged_data
+    with pytest.raises(ValueError, match=match):
+        RNNClassifier(**FAST).fit(X, y, sample_weight=sample_weight)

@@ -1,9 +1,16 @@
 """Recurrent neural networks (RNN, LSTM, GRU) as scikit-learn estimators."""
 
 from ._classifier import RNNClassifier
+from ._display import TrainingCurveDisplay
 from ._module import RNNModule
 from ._regressor import RNNRegressor
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["RNNClassifier", "RNNModule", "RNNRegressor", "__version__"]
+__all__ = [
+    "RNNClassifier",
+    "RNNModule",
+    "RNNRegressor",
+    "TrainingCurveDisplay",
+    "__version__",
+]

@@ -11,10 +11,18 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
+from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted
-from skorch.callbacks import Callback, GradientNormClipping, LRScheduler, ProgressBar
+from sklearn.utils.validation import check_array, check_is_fitted
+from skorch.callbacks import (
+    Callback,
+    EarlyStopping,
+    GradientNormClipping,
+    LRScheduler,
+    ProgressBar,
+)
 
+from ._callbacks import ValidationScore
 from ._compat import Interval, StrOptions
 from ._data import (
     BucketBatchIterator,
@@ -22,7 +30,9 @@ from ._data import (
     batch_indices,
     check_sequences,
     take_batch,
+    take_sequences,
 )
+from ._loss import WeightedLoss
 from ._module import _CELLS, POOLINGS, RNNModule
 
 _OPTIMIZERS = {
@@ -62,6 +72,10 @@ class BaseRNN(BaseEstimator):
         "device": [str, torch.device],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
         "warm_start": ["boolean"],
         "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
         "lr_schedule": [StrOptions({"plateau", "cosine"}), callable, None],
@@ -87,6 +101,10 @@ class BaseRNN(BaseEstimator):
         device="auto",
         random_state=None,
         verbose=0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
         warm_start=False,
         clip_grad_norm=None,
         lr_schedule=None,
@@ -108,6 +126,10 @@ class BaseRNN(BaseEstimator):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
         self.warm_start = warm_start
         self.clip_grad_norm = clip_grad_norm
         self.lr_schedule = lr_schedule
@@ -123,7 +145,7 @@ class BaseRNN(BaseEstimator):
 
     # -- fitting ----------------------------------------------------------------
 
-    def _fit(self, X, y, *, incremental=False, classes=None):
+    def _fit(self, X, y, sample_weight=None, *, incremental=False, classes=None):
         """Train on (X, y): ``max_epochs`` epochs, or one with ``incremental``.
 
         A fitted model is trained further instead of anew with ``warm_start``
@@ -146,12 +168,25 @@ class BaseRNN(BaseEstimator):
             )
         if resume:
             self._check_input_matches_fit(sequences)
-        target = self._encode_target(y, reset=not resume, classes=classes)
-        if len(target) != len(sequences.lengths):
+        n_samples = len(sequences.lengths)
+        n_targets = len(np.asarray(y))
+        if n_targets != n_samples:
             raise ValueError(
-                f"X has {len(sequences.lengths)} sequences but y has {len(target)} "
-                "targets; they must have the same length."
+                f"X has {n_samples} sequences but y has {n_targets} targets; they "
+                "must have the same length."
             )
+        raw_weight = self._check_sample_weight(sample_weight, n_samples)
+        target = self._encode_target(
+            y, reset=not resume, classes=classes, sample_weight=raw_weight
+        )
+        weight = raw_weight * self._class_weight(y)
+        if weight.sum() <= 0:
+            raise ValueError(
+                "The sample weights sum to zero: there is nothing to learn from."
+            )
+        # A mean of 1 keeps the loss, and so the learning rate, on the scale of
+        # the unweighted mean loss.
+        weight = (weight / weight.mean()).astype(np.float32)
         if not resume:
             self.n_features_in_ = sequences.n_features
             if token_mode:
@@ -160,13 +195,23 @@ class BaseRNN(BaseEstimator):
         device = self._resolve_device()
         epochs_done = len(self.net_.history) if resume else 0
         # Continued training draws fresh batch orders, still fixed by the seed.
-        seed = np.random.SeedSequence([self._draw_seed(), epochs_done])
+        seed = int(
+            np.random.SeedSequence([self._draw_seed(), epochs_done]).generate_state(1)[
+                0
+            ]
+        )
+        # sklearn's MLP does the same: partial_fit never holds data out.
+        validate = self.early_stopping and not incremental
+        if validate:
+            train, valid = self._validation_split(sequences, target, weight, seed)
+        else:
+            train, valid = SequenceDataset(sequences, target, weight), None
         # Forking restores the caller's global torch RNG state once fit is done;
         # every random draw of training (initial weights, batch order, dropout)
         # happens inside and is fixed by the seed.
         devices = [device] if device.type == "cuda" else []
         with torch.random.fork_rng(devices=devices):
-            torch.manual_seed(int(seed.generate_state(1)[0]))
+            torch.manual_seed(seed)
             if resume:
                 net = self.net_
                 net.set_params(
@@ -174,17 +219,67 @@ class BaseRNN(BaseEstimator):
                     batch_size=self.batch_size,
                     max_epochs=self.max_epochs,
                     verbose=int(self.verbose),
+                    callbacks=self._callbacks(valid),
                 )
             else:
-                net = self._build_net(self._output_size(), device).initialize()
+                net = self._build_net(self._output_size(), device, valid)
+                net.initialize()
             epochs = 1 if incremental else self.max_epochs
-            net.partial_fit(SequenceDataset(sequences, target), y=None, epochs=epochs)
+            net.partial_fit(train, y=None, epochs=epochs)
 
         self.net_ = net
         self.history_ = net.history
         self.n_iter_ = len(net.history)
         self.loss_curve_ = [float(loss) for loss in net.history[:, "train_loss"]]
+        if validate:
+            scores = net.history[epochs_done:, "valid_score"]
+            self.validation_scores_ = [float(score) for score in scores]
+            # The score of the epoch whose weights early stopping restored.
+            best_epoch = dict(net.callbacks_)["early_stopping"].best_epoch_
+            self.best_validation_score_ = float(
+                net.history[best_epoch - 1, "valid_score"]
+            )
         return self
+
+    def _check_sample_weight(self, sample_weight, n_samples):
+        if sample_weight is None:
+            return np.ones(n_samples)
+        weight = check_array(
+            sample_weight, ensure_2d=False, dtype=np.float64, input_name="sample_weight"
+        )
+        if weight.shape != (n_samples,):
+            raise ValueError(
+                f"sample_weight must have shape ({n_samples},), one weight per "
+                f"sequence; got shape {weight.shape}."
+            )
+        if (weight < 0).any():
+            raise ValueError("sample_weight must be non-negative.")
+        if weight.sum() <= 0:
+            raise ValueError(
+                "The sample weights sum to zero: there is nothing to learn from."
+            )
+        return weight
+
+    def _class_weight(self, y):
+        return 1.0
+
+    def _validation_split(self, sequences, target, weight, seed):
+        stratify = target if self._stratify_validation() else None
+        train_index, valid_index = train_test_split(
+            np.arange(len(target)),
+            test_size=self.validation_fraction,
+            random_state=seed % 2**32,
+            stratify=stratify,
+        )
+        return tuple(
+            SequenceDataset(
+                take_sequences(sequences, index), target[index], weight[index]
+            )
+            for index in (train_index, valid_index)
+        )
+
+    def _stratify_validation(self):
+        return False
 
     def _check_input_matches_fit(self, sequences):
         if sequences.n_features != self.n_features_in_:
@@ -202,16 +297,42 @@ class BaseRNN(BaseEstimator):
                     " Map unseen tokens to the out-of-vocabulary id 1."
                 )
 
-    def _callbacks(self):
+    def _callbacks(self, valid=None):
         """skorch callbacks for the training options, then the user's own."""
         callbacks = []
+        if valid is not None:
+            # Scoring must run before early stopping reads the score.
+            callbacks.append(
+                (
+                    "valid_score",
+                    ValidationScore(
+                        valid, self._validation_score, self._network_outputs
+                    ),
+                )
+            )
+            callbacks.append(
+                (
+                    "early_stopping",
+                    EarlyStopping(
+                        monitor="valid_score",
+                        lower_is_better=False,
+                        patience=self.n_iter_no_change,
+                        threshold=self.tol,
+                        threshold_mode="abs",
+                        load_best=True,
+                    ),
+                )
+            )
         if self.clip_grad_norm is not None:
             callbacks.append(
                 ("clip_grad_norm", GradientNormClipping(self.clip_grad_norm))
             )
         if self.lr_schedule == "plateau":
+            # With a held-out split, the schedule follows its score.
             scheduler = LRScheduler(
-                torch.optim.lr_scheduler.ReduceLROnPlateau, monitor="train_loss"
+                torch.optim.lr_scheduler.ReduceLROnPlateau,
+                monitor="train_loss" if valid is None else "valid_score",
+                mode="min" if valid is None else "max",
             )
         elif self.lr_schedule == "cosine":
             scheduler = LRScheduler(
@@ -233,7 +354,7 @@ class BaseRNN(BaseEstimator):
             callbacks.append((f"callback_{i}", callback))
         return callbacks
 
-    def _build_net(self, output_size, device):
+    def _build_net(self, output_size, device, valid=None):
         token_mode = self.embedding_dim is not None
         return self._skorch_net(
             module=RNNModule,
@@ -247,7 +368,8 @@ class BaseRNN(BaseEstimator):
             module__pooling=self.pooling,
             module__embedding_dim=self.embedding_dim,
             module__vocab_size=self.vocab_size_ if token_mode else None,
-            criterion=self._criterion(),
+            criterion=WeightedLoss,
+            criterion__loss=self._loss,
             optimizer=self._optimizer_class(),
             optimizer__weight_decay=self.weight_decay,
             lr=self.lr,
@@ -258,7 +380,7 @@ class BaseRNN(BaseEstimator):
             iterator_valid=BucketBatchIterator,
             # skorch holds out 20 % of the data by default; we train on all of it.
             train_split=None,
-            callbacks=self._callbacks(),
+            callbacks=self._callbacks(valid),
             device=str(device),
             verbose=int(self.verbose),
         )
@@ -321,12 +443,15 @@ class BaseRNN(BaseEstimator):
             X, token_mode=self.embedding_dim is not None, n_features=self.n_features_in_
         )
         self._check_input_matches_fit(sequences)
-        dataset = SequenceDataset(sequences)
+        return self._network_outputs(self.net_, SequenceDataset(sequences))
+
+    def _network_outputs(self, net, dataset):
+        """Outputs of ``net`` for every sequence of ``dataset``, in its order."""
         batch_size = max(self.batch_size, _MIN_PREDICT_BATCH_SIZE)
         outputs = None
         for index in batch_indices(dataset.lengths, batch_size, shuffle=False):
             batch = take_batch(dataset, index)
-            output = self.net_.evaluation_step(batch, training=False)
+            output = net.evaluation_step(batch, training=False)
             output = output.detach().to("cpu").numpy()
             if outputs is None:
                 outputs = np.empty((len(dataset), output.shape[1]), output.dtype)
@@ -405,6 +530,23 @@ _PARAMETERS_DOC = """\
         0 is silent; 1 prints one line per epoch (epoch, training loss, time,
         and any score recorded); 2 adds a progress bar within each epoch.
 
+    early_stopping : bool, default=False
+        If True, ``fit`` holds out ``validation_fraction`` of the training
+        data (stratified for classifiers, drawn with ``random_state``),
+        scores the network on it after each epoch (accuracy, or R² for
+        regression), stops when the score has not improved by at least
+        ``tol`` for ``n_iter_no_change`` epochs, and restores the weights of
+        the best epoch. ``partial_fit`` never holds data out.
+
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+
+    n_iter_no_change : int, default=10
+        Epochs without improvement of the held-out score before stopping.
+
+    tol : float, default=1e-4
+        Smallest improvement of the held-out score that counts.
+
     warm_start : bool, default=False
         If True, ``fit`` on a fitted model trains the existing network further
         (``max_epochs`` more epochs, with the current ``lr``, ``batch_size``
@@ -452,6 +594,13 @@ _ATTRIBUTES_DOC = """\
 
     history_ : skorch.History
         skorch's per-epoch and per-batch training record.
+
+    validation_scores_ : list of float
+        With ``early_stopping``: the held-out score after each epoch.
+
+    best_validation_score_ : float
+        With ``early_stopping``: the best held-out score, whose weights the
+        model keeps.
 """
 
 _INPUTS_DOC = """\

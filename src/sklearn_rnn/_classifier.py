@@ -1,16 +1,17 @@
 """RNNClassifier: sequence classification with a recurrent network."""
 
 import numpy as np
-import torch
 from scipy.special import expit, softmax
 from sklearn.base import ClassifierMixin
+from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_array, column_or_1d
 from skorch import NeuralNetClassifier
 
 from ._base import _ATTRIBUTES_DOC, _INPUTS_DOC, _PARAMETERS_DOC, BaseRNN
-from ._compat import _fit_context
+from ._compat import StrOptions, _fit_context
 
 
 class RNNClassifier(ClassifierMixin, BaseRNN):
@@ -25,6 +26,12 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     Parameters
     ----------
 {_PARAMETERS_DOC}
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the loss, as in scikit-learn's classifiers:
+        a dict ``{{label: weight}}``, or "balanced" for weights inversely
+        proportional to the class frequencies in y. They multiply
+        ``sample_weight``.
+
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
@@ -52,14 +59,88 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
 
     _skorch_net = NeuralNetClassifier
 
-    def _criterion(self):
+    _parameter_constraints: dict = {
+        **BaseRNN._parameter_constraints,
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+    }
+
+    def __init__(
+        self,
+        *,
+        cell_type="lstm",
+        hidden_size=64,
+        num_layers=1,
+        bidirectional=False,
+        dropout=0.0,
+        pooling="last",
+        embedding_dim=None,
+        vocab_size=None,
+        optimizer="adam",
+        lr=1e-3,
+        weight_decay=0.0,
+        batch_size=32,
+        max_epochs=100,
+        device="auto",
+        random_state=None,
+        verbose=0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        warm_start=False,
+        clip_grad_norm=None,
+        lr_schedule=None,
+        callbacks=None,
+        class_weight=None,
+    ):
+        super().__init__(
+            cell_type=cell_type,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            dropout=dropout,
+            pooling=pooling,
+            embedding_dim=embedding_dim,
+            vocab_size=vocab_size,
+            optimizer=optimizer,
+            lr=lr,
+            weight_decay=weight_decay,
+            batch_size=batch_size,
+            max_epochs=max_epochs,
+            device=device,
+            random_state=random_state,
+            verbose=verbose,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            warm_start=warm_start,
+            clip_grad_norm=clip_grad_norm,
+            lr_schedule=lr_schedule,
+            callbacks=callbacks,
+        )
+        self.class_weight = class_weight
+
+    @property
+    def _loss(self):
         # Multilabel: one independent yes/no decision per label.
-        if self._multilabel:
-            return torch.nn.BCEWithLogitsLoss
-        return torch.nn.CrossEntropyLoss
+        return "binary_cross_entropy" if self._multilabel else "cross_entropy"
+
+    def _class_weight(self, y):
+        if self.class_weight is None:
+            return 1.0
+        return compute_sample_weight(self.class_weight, y)
+
+    def _stratify_validation(self):
+        return not self._multilabel
+
+    def _validation_score(self, outputs, dataset):
+        target = dataset.target.numpy()
+        predicted = (outputs > 0) if self._multilabel else outputs.argmax(axis=1)
+        return accuracy_score(target, predicted, sample_weight=dataset.weight.numpy())
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit the network to sequences X and labels y.
 
         Parameters
@@ -69,15 +150,18 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Class labels (strings, integers or booleans), or a multilabel
             indicator matrix of 0 and 1 (one column per label).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sequence in the loss (multiplied by
+            ``class_weight``). A sequence of weight 0 has no influence.
 
         Returns
         -------
         self : RNNClassifier
             The fitted classifier.
         """
-        return self._fit(X, y)
+        return self._fit(X, y, sample_weight)
 
-    def partial_fit(self, X, y, classes=None):
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train for one epoch on (X, y), continuing from the current network.
 
         Parameters
@@ -89,6 +173,8 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         classes : array-like of shape (n_classes,), default=None
             Every class the model will ever see. Required on the first call,
             since later batches may lack some classes; ignored afterwards.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sequence in the loss.
 
         Returns
         -------
@@ -102,9 +188,9 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
                     "classes must be passed on the first call to partial_fit: the "
                     "first batch may not hold every class."
                 )
-        return self._fit(X, y, incremental=True, classes=classes)
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
-    def _encode_target(self, y, *, reset, classes=None):
+    def _encode_target(self, y, *, reset, classes=None, sample_weight=None):
         y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
         if y.ndim == 2 and y.shape[1] > 1:
             return self._encode_multilabel(y, reset=reset)

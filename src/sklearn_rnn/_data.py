@@ -381,10 +381,26 @@ def _check_finite(values, lengths):
     )
 
 
-class SequenceDataset(torch.utils.data.Dataset):
-    """Sequences (stored end to end), their lengths and optional targets."""
+def take_sequences(sequences, index):
+    """The sequences at ``index``, still stored end to end."""
+    index = np.asarray(index)
+    lengths = sequences.lengths[index]
+    starts = (np.cumsum(sequences.lengths) - sequences.lengths)[index]
+    # Every step of every chosen sequence, without a loop over sequences.
+    positions = np.arange(lengths.sum()) + np.repeat(
+        starts - (np.cumsum(lengths) - lengths), lengths
+    )
+    return Sequences(sequences.values[positions], lengths)
 
-    def __init__(self, sequences, target=None):
+
+class SequenceDataset(torch.utils.data.Dataset):
+    """Sequences (stored end to end), their lengths, targets and weights.
+
+    With a target, batches carry ``{"target": ..., "weight": ...}`` as y, which
+    the weighted loss takes; weights default to 1.
+    """
+
+    def __init__(self, sequences, target=None, weight=None):
         self.values = torch.from_numpy(sequences.values)
         self.lengths = torch.from_numpy(sequences.lengths)
         self.offsets = torch.cumsum(self.lengths, 0) - self.lengths
@@ -396,6 +412,9 @@ class SequenceDataset(torch.utils.data.Dataset):
                 len(self.lengths), int(self.lengths[0]), *self.values.shape[1:]
             )
         self.target = None if target is None else torch.from_numpy(target)
+        if target is not None and weight is None:
+            weight = np.ones(len(target), dtype=np.float32)
+        self.weight = None if weight is None else torch.from_numpy(weight)
 
     def __len__(self):
         return len(self.lengths)
@@ -406,7 +425,9 @@ class SequenceDataset(torch.utils.data.Dataset):
             "values": self.values[start : start + self.lengths[i]],
             "lengths": self.lengths[i],
         }
-        return x, (None if self.target is None else self.target[i])
+        if self.target is None:
+            return x, None
+        return x, {"target": self.target[i], "weight": self.weight[i]}
 
 
 def batch_indices(lengths, batch_size, *, shuffle):
@@ -433,7 +454,9 @@ def batch_indices(lengths, batch_size, *, shuffle):
 def take_batch(dataset, index):
     """Gather one batch, right-padded with zeros to its own longest sequence."""
     lengths = dataset.lengths[index]
-    target = None if dataset.target is None else dataset.target[index]
+    target = None
+    if dataset.target is not None:
+        target = {"target": dataset.target[index], "weight": dataset.weight[index]}
     if dataset.fixed_length is not None:
         return {"values": dataset.fixed_length[index], "lengths": lengths}, target
     # At least one step: a batch of empty sequences runs on one padding step.

@@ -1,8 +1,8 @@
 """RNNRegressor: sequence regression with a recurrent network."""
 
 import numpy as np
-import torch
 from sklearn.base import RegressorMixin
+from sklearn.metrics import r2_score
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_array, check_is_fitted
 from skorch import NeuralNetRegressor
@@ -52,11 +52,16 @@ class RNNRegressor(RegressorMixin, BaseRNN):
 
     _skorch_net = NeuralNetRegressor
 
-    def _criterion(self):
-        return torch.nn.MSELoss
+    _loss = "squared_error"
+
+    def _validation_score(self, outputs, dataset):
+        # R² is the same on the standardized scale the network works on.
+        return r2_score(
+            dataset.target.numpy(), outputs, sample_weight=dataset.weight.numpy()
+        )
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit the network to sequences X and targets y.
 
         Parameters
@@ -65,15 +70,18 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             Training sequences, in any form listed in the class docstring.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets. Predictions have the same number of dimensions.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sequence in the loss. A sequence of
+            weight 0 has no influence.
 
         Returns
         -------
         self : RNNRegressor
             The fitted regressor.
         """
-        return self._fit(X, y)
+        return self._fit(X, y, sample_weight)
 
-    def partial_fit(self, X, y):
+    def partial_fit(self, X, y, sample_weight=None):
         """Train for one epoch on (X, y), continuing from the current network.
 
         The target standardization is learned on the first call's y and kept
@@ -85,6 +93,8 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             Training sequences, in any form listed in the class docstring.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets, with the same number of outputs on every call.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sequence in the loss.
 
         Returns
         -------
@@ -93,14 +103,17 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         """
         if not hasattr(self, "net_"):
             self._validate_params()
-        return self._fit(X, y, incremental=True)
+        return self._fit(X, y, sample_weight, incremental=True)
 
-    def _encode_target(self, y, *, reset, classes=None):
+    def _encode_target(self, y, *, reset, classes=None, sample_weight=None):
         y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
         if reset:
             self._y_ndim = y.ndim
             self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
-            self.target_scaler_ = StandardScaler().fit(y.reshape(len(y), -1))
+            # Weighted, so that samples of weight 0 do not move the scaling.
+            self.target_scaler_ = StandardScaler().fit(
+                y.reshape(len(y), -1), sample_weight=sample_weight
+            )
         y = y.reshape(len(y), -1)
         if y.shape[1] != self.n_outputs_:
             raise ValueError(
