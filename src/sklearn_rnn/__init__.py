@@ -3,6 +3,7 @@
 from ._classifier import RNNClassifier
 from ._display import TrainingCurveDisplay
 from ._module import RNNModule
+from ._onnx import export_onnx
 from ._regressor import RNNRegressor
 
 __version__ = "0.1.0.dev0"
@@ -13,4 +14,5 @@ __all__ = [
     "RNNRegressor",
     "TrainingCurveDisplay",
     "__version__",
+    "export_onnx",
 ]
