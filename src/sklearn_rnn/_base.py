@@ -195,11 +195,8 @@ class BaseRNN(BaseEstimator):
         device = self._resolve_device()
         epochs_done = len(self.net_.history) if resume else 0
         # Continued training draws fresh batch orders, still fixed by the seed.
-        seed = int(
-            np.random.SeedSequence([self._draw_seed(), epochs_done]).generate_state(1)[
-                0
-            ]
-        )
+        seed_sequence = np.random.SeedSequence([self._draw_seed(), epochs_done])
+        seed = int(seed_sequence.generate_state(1)[0])
         # sklearn's MLP does the same: partial_fit never holds data out.
         validate = self.early_stopping and not incremental
         if validate:
