@@ -264,11 +264,17 @@ def test_invalid_parameters(Estimator, params, error, match, dense_data):
 def test_optimizer_by_name_or_class(Estimator, dense_data):
     X, y = dense_data
     y = _target(Estimator, y)
-    for optimizer in ("adam", "adamw", "sgd", "rmsprop", torch.optim.Adagrad):
-        model = Estimator(**FAST, optimizer=optimizer).fit(X, y)
-        expected = optimizer if isinstance(optimizer, type) else None
-        if expected is not None:
-            assert isinstance(model.net_.optimizer_, expected)
+    by_name = {
+        "adam": torch.optim.Adam,
+        "adamw": torch.optim.AdamW,
+        "sgd": torch.optim.SGD,
+        "rmsprop": torch.optim.RMSprop,
+    }
+    for optimizer in (*by_name, torch.optim.Adagrad):
+        model = Estimator(**FAST, optimizer=optimizer, weight_decay=0.01).fit(X, y)
+        expected = by_name.get(optimizer, optimizer)
+        assert type(model.net_.optimizer_) is expected
+        assert model.net_.optimizer_.param_groups[0]["weight_decay"] == 0.01
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
