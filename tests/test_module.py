@@ -4,12 +4,19 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from sklearn_rnn import RNNModule
 from sklearn_rnn._module import reverse_within_lengths
+from sklearn_rnn._normalization import InstanceNormalization
 
 CONFIGS = [
     dict(cell_type=cell, bidirectional=bi, pooling=pool, num_layers=2)
     for cell in ("lstm", "gru", "rnn")
     for bi in (False, True)
     for pool in ("last", "mean", "max", "attention")
+] + [
+    # The convolutional branch and the instance normalization, alone and together.
+    dict(conv_channels=(4, 6), conv_kernel_sizes=(3, 2)),
+    dict(instance_norm=True, pooling="mean"),
+    dict(conv_channels=(4,), conv_kernel_sizes=(8,), instance_norm=True),
+    dict(conv_channels=(4, 6), conv_kernel_sizes=(5, 3), bidirectional=True),
 ]
 
 
@@ -112,8 +119,51 @@ def test_reverse_within_lengths_is_an_involution():
         (dict(), "input_size is required"),
         (dict(embedding_dim=4), "vocab_size is required"),
         (dict(input_size=3, embedding_dim=4, vocab_size=5), "input_size must be None"),
+        (
+            dict(input_size=3, conv_channels=(4, 4), conv_kernel_sizes=(3,)),
+            "one kernel size per entry",
+        ),
+        (
+            dict(embedding_dim=4, vocab_size=5, instance_norm=True),
+            "instance_norm applies to numeric",
+        ),
     ],
 )
 def test_invalid_construction(params, match):
     with pytest.raises(ValueError, match=match):
         RNNModule(**params)
+
+
+def test_conv_branch_batch_statistics_skip_padding():
+    # In training mode batch normalization uses the batch's statistics: they
+    # must come from valid steps only, so extra padding changes nothing.
+    module = _module(conv_channels=(4, 6), conv_kernel_sizes=(3, 2)).train()
+    lengths = torch.tensor([7, 2, 5, 1])
+    values = torch.randn(4, 7, 3)
+    padded = torch.cat([values, 100 * torch.randn(4, 6, 3)], dim=1)
+    running_mean = module.conv.norms[0].running_mean.clone()
+    with torch.no_grad():
+        out = module(values, lengths)
+        assert torch.allclose(module(padded, lengths), out, atol=1e-5)
+    assert not torch.equal(module.conv.norms[0].running_mean, running_mean)
+
+
+def test_conv_branch_adds_its_features_to_the_head():
+    module = _module(conv_channels=(4, 6), conv_kernel_sizes=(3, 2))
+    assert module.head.in_features == 5 + 6
+    module = _module(conv_channels=(4,), conv_kernel_sizes=(3,), instance_norm=True)
+    assert module.head.in_features == 5 + 4 + 2 * 3
+
+
+def test_instance_normalization_uses_valid_steps_only():
+    values = torch.randn(3, 6, 2, dtype=torch.float64)
+    lengths = torch.tensor([6, 3, 0])
+    normalized, statistics = InstanceNormalization(eps=1e-5)(values, lengths)
+    for i, length in enumerate(lengths.tolist()[:2]):
+        valid = values[i, :length]
+        mean = valid.mean(dim=0)
+        std = (valid.var(dim=0, unbiased=False) + 1e-5).sqrt()
+        assert torch.allclose(normalized[i, :length], (valid - mean) / std)
+        assert torch.allclose(statistics[i], torch.cat([mean, std.log()]))
+        assert torch.all(normalized[i, length:] == 0)
+    assert torch.all(statistics[2] == 0) and torch.all(normalized[2] == 0)

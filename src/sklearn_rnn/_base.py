@@ -64,6 +64,9 @@ class BaseRNN(BaseEstimator):
         "pooling": [StrOptions(set(POOLINGS))],
         "embedding_dim": [Interval(Integral, 1, None, closed="left"), None],
         "vocab_size": [Interval(Integral, 2, None, closed="left"), None],
+        "conv_channels": [tuple, None],
+        "conv_kernel_sizes": [tuple],
+        "instance_norm": ["boolean"],
         "optimizer": [StrOptions(set(_OPTIMIZERS)), type],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
@@ -93,6 +96,9 @@ class BaseRNN(BaseEstimator):
         pooling="last",
         embedding_dim=None,
         vocab_size=None,
+        conv_channels=None,
+        conv_kernel_sizes=(8, 5, 3),
+        instance_norm=False,
         optimizer="adam",
         lr=1e-3,
         weight_decay=0.0,
@@ -118,6 +124,9 @@ class BaseRNN(BaseEstimator):
         self.pooling = pooling
         self.embedding_dim = embedding_dim
         self.vocab_size = vocab_size
+        self.conv_channels = conv_channels
+        self.conv_kernel_sizes = conv_kernel_sizes
+        self.instance_norm = instance_norm
         self.optimizer = optimizer
         self.lr = lr
         self.weight_decay = weight_decay
@@ -365,6 +374,9 @@ class BaseRNN(BaseEstimator):
             module__pooling=self.pooling,
             module__embedding_dim=self.embedding_dim,
             module__vocab_size=self.vocab_size_ if token_mode else None,
+            module__conv_channels=self.conv_channels,
+            module__conv_kernel_sizes=self.conv_kernel_sizes,
+            module__instance_norm=self.instance_norm,
             criterion=WeightedLoss,
             criterion__loss=self._loss,
             optimizer=self._optimizer_class(),

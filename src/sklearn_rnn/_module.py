@@ -3,6 +3,9 @@
 import torch
 from torch import nn
 
+from ._conv import ConvBranch
+from ._normalization import InstanceNormalization
+
 _CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
 POOLINGS = ("last", "mean", "max", "attention")
 
@@ -112,6 +115,15 @@ class RNNModule(nn.Module):
         ``torch.nn.Embedding(vocab_size, embedding_dim, padding_idx=0)``.
     vocab_size : int or None, default=None
         Number of token ids (padding id 0 included); required in token mode.
+    conv_channels : tuple of int or None, default=None
+        If set, a convolutional branch reads the same inputs beside the
+        recurrent core, as in LSTM-FCN: one ``Conv1d -> BatchNorm -> ReLU``
+        block per entry (its output channels), then the mean over valid steps.
+        Its features are concatenated with the pooled recurrent output before
+        the head. Padding never enters it.
+    conv_kernel_sizes : tuple of int, default=(8, 5, 3)
+        Kernel size of each convolution block, one per entry of
+        ``conv_channels``.
 
     See Also
     --------
@@ -148,6 +160,9 @@ class RNNModule(nn.Module):
         pooling="last",
         embedding_dim=None,
         vocab_size=None,
+        conv_channels=None,
+        conv_kernel_sizes=(8, 5, 3),
+        instance_norm=False,
     ):
         super().__init__()
         if cell_type not in _CELLS:
@@ -171,6 +186,12 @@ class RNNModule(nn.Module):
         else:
             self.embedding = None
 
+        if instance_norm and self.embedding is not None:
+            raise ValueError(
+                "instance_norm applies to numeric sequences; it cannot be used "
+                "in token mode (embedding_dim set)."
+            )
+        self.instance_norm = InstanceNormalization() if instance_norm else None
         cell = _CELLS[cell_type]
         self.bidirectional = bidirectional
         self.pooling = pooling
@@ -188,6 +209,21 @@ class RNNModule(nn.Module):
             )
         pooled_size = hidden_size * (2 if bidirectional else 1)
         self.attention = nn.Linear(pooled_size, 1) if pooling == "attention" else None
+        if conv_channels:
+            conv_channels = tuple(conv_channels)
+            conv_kernel_sizes = tuple(conv_kernel_sizes)
+            if len(conv_kernel_sizes) != len(conv_channels):
+                raise ValueError(
+                    "conv_kernel_sizes must give one kernel size per entry of "
+                    f"conv_channels; got {len(conv_kernel_sizes)} kernel sizes for "
+                    f"{len(conv_channels)} channels."
+                )
+            self.conv = ConvBranch(input_size, conv_channels, conv_kernel_sizes)
+            pooled_size += self.conv.output_size
+        else:
+            self.conv = None
+        if instance_norm:
+            pooled_size += 2 * input_size
         self.head_dropout = nn.Dropout(dropout)
         self.head = nn.Linear(pooled_size, output_size)
 
@@ -209,11 +245,19 @@ class RNNModule(nn.Module):
         """
         if self.embedding is not None:
             values = self.embedding(values)
+        statistics = None
+        if self.instance_norm is not None:
+            values, statistics = self.instance_norm(values, lengths.to(values.device))
         if self.bidirectional:
             outputs = self.core(values, lengths)
         else:
             outputs, _ = self.core(values)
-        pooled = self._pool(outputs, lengths.to(outputs.device))
+        lengths = lengths.to(outputs.device)
+        pooled = self._pool(outputs, lengths)
+        if self.conv is not None:
+            pooled = torch.cat([pooled, self.conv(values, lengths)], dim=1)
+        if statistics is not None:
+            pooled = torch.cat([pooled, statistics], dim=1)
         return self.head(self.head_dropout(pooled))
 
     def _pool(self, outputs, lengths):

@@ -1,0 +1,94 @@
+"""The optional convolutional branch that runs beside the recurrent core.
+
+LSTM-FCN (Karim et al., 2018) showed that a small fully convolutional network
+(FCN, Wang et al., 2017) read in parallel with an LSTM fixes the recurrent
+core's weak spot on short, noisy training sets: local shapes (a peak, a slope)
+are found by the convolutions at any position, while the LSTM carries order and
+long context. The branch here is that FCN, made exact on right-padded batches
+of sequences of different lengths: padding is zeroed before every convolution
+(so it acts like the convolution's own zero padding), batch normalization
+learns its statistics from valid steps only, and the global average is taken
+over each sequence's own valid steps.
+"""
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+
+def valid_step_mask(lengths, time):
+    """Boolean mask of shape (batch, time), True on each sequence's valid steps."""
+    steps = torch.arange(time, device=lengths.device)
+    return steps.unsqueeze(0) < lengths.unsqueeze(1)
+
+
+class _MaskedBatchNorm1d(nn.BatchNorm1d):
+    """BatchNorm1d over channels whose batch statistics skip padding steps.
+
+    Without the mask, the statistics of a training batch would depend on how
+    much padding its longest sequence forces onto the others.
+    """
+
+    def forward(self, values, mask):
+        if not self.training or bool(mask.all()):
+            return super().forward(values)
+        if not bool(mask.any()):
+            return values
+        # (batch, channels, time) -> (valid_steps, channels): torch's own
+        # batch_norm then updates the running statistics as usual.
+        steps = values.transpose(1, 2)
+        normalized = F.batch_norm(
+            steps[mask],
+            self.running_mean,
+            self.running_var,
+            self.weight,
+            self.bias,
+            training=True,
+            momentum=self.momentum,
+            eps=self.eps,
+        )
+        out = torch.zeros_like(steps)
+        out[mask] = normalized
+        return out.transpose(1, 2)
+
+
+class ConvBranch(nn.Module):
+    """Conv1d -> BatchNorm -> ReLU blocks, then a masked global average.
+
+    Parameters
+    ----------
+    input_size : int
+        Number of features per time step.
+    channels : tuple of int
+        Output channels of each convolution block.
+    kernel_sizes : tuple of int
+        Kernel size of each block, as many as ``channels``.
+    """
+
+    def __init__(self, input_size, channels, kernel_sizes):
+        super().__init__()
+        sizes = (input_size, *channels)
+        self.convs = nn.ModuleList(
+            nn.Conv1d(n_in, n_out, kernel)
+            for n_in, n_out, kernel in zip(
+                sizes[:-1], sizes[1:], kernel_sizes, strict=True
+            )
+        )
+        # "Same" output length, padded explicitly: torch's padding="same" warns
+        # (and copies anyway) for the even kernel sizes FCN uses.
+        self.paddings = [((k - 1) // 2, k // 2) for k in kernel_sizes]
+        self.norms = nn.ModuleList(_MaskedBatchNorm1d(n) for n in channels)
+        self.output_size = channels[-1]
+
+    def forward(self, values, lengths):
+        """Return the pooled features, of shape (batch, channels[-1])."""
+        mask = valid_step_mask(lengths, values.shape[1])
+        weights = mask.unsqueeze(1).to(values.dtype)
+        hidden = values.transpose(1, 2)  # Conv1d wants (batch, channels, time)
+        for conv, norm, padding in zip(
+            self.convs, self.norms, self.paddings, strict=True
+        ):
+            hidden = conv(F.pad(hidden * weights, padding))
+            hidden = F.relu(norm(hidden, mask))
+        summed = (hidden * weights).sum(dim=2)
+        return summed / lengths.clamp(min=1).unsqueeze(1).to(values.dtype)
