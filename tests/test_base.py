@@ -23,7 +23,10 @@ from skorch.exceptions import DeviceWarning
 from sklearn_rnn import RNNClassifier, RNNModule, RNNRegressor
 
 ESTIMATORS = [RNNClassifier, RNNRegressor]
-FAST = dict(hidden_size=4, max_epochs=2, batch_size=8, random_state=0)
+# A small convolutional branch keeps the default architecture's path covered.
+FAST = dict(
+    hidden_size=4, conv_channels=(4, 8, 4), max_epochs=2, batch_size=8, random_state=0
+)
 PARAMETERS = [
     "cell_type",
     "hidden_size",
@@ -33,6 +36,9 @@ PARAMETERS = [
     "pooling",
     "embedding_dim",
     "vocab_size",
+    "conv_channels",
+    "conv_kernel_sizes",
+    "instance_norm",
     "optimizer",
     "lr",
     "weight_decay",

@@ -6,7 +6,9 @@ from sklearn.preprocessing import StandardScaler
 
 from sklearn_rnn import RNNClassifier
 
-FAST = dict(hidden_size=4, max_epochs=2, batch_size=8, random_state=0)
+FAST = dict(
+    hidden_size=4, conv_channels=(4, 8, 4), max_epochs=2, batch_size=8, random_state=0
+)
 
 
 @pytest.mark.parametrize(

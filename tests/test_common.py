@@ -6,7 +6,14 @@ from sklearn_rnn import RNNClassifier, RNNRegressor
 from sklearn_rnn.preprocessing import SequencePadder, SequenceScaler, Tokenizer
 
 # Fast settings: the checks fit hundreds of times on tiny data.
-FAST = dict(hidden_size=16, max_epochs=30, batch_size=16, lr=0.01, random_state=0)
+FAST = dict(
+    hidden_size=16,
+    conv_channels=(8, 16, 8),
+    max_epochs=30,
+    batch_size=16,
+    lr=0.01,
+    random_state=0,
+)
 
 ESTIMATORS = [
     RNNClassifier(**FAST),

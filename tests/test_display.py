@@ -15,7 +15,7 @@ from skorch.callbacks import Callback
 from sklearn_rnn import RNNClassifier, RNNRegressor
 from sklearn_rnn._display import TrainingCurveDisplay
 
-FAST = dict(hidden_size=4, max_epochs=3, random_state=0)
+FAST = dict(hidden_size=4, conv_channels=(4, 4, 4), max_epochs=3, random_state=0)
 SCORES = [0.5, 0.75, 0.6]
 
 

@@ -15,7 +15,12 @@ onnx = pytest.importorskip("onnx")
 onnxruntime = pytest.importorskip("onnxruntime")
 
 RTOL, ATOL = 1e-4, 1e-5
-TINY = {"hidden_size": 4, "max_epochs": 1, "random_state": 0}
+TINY = {
+    "hidden_size": 4,
+    "conv_channels": (4, 4, 4),
+    "max_epochs": 1,
+    "random_state": 0,
+}
 
 # Each cell type and each pooling, each with and without the bidirectional core.
 CONFIGS = [

@@ -38,7 +38,12 @@ def test_tokenizer_and_network_parameters_searched_together():
     pipeline = make_pipeline(
         Tokenizer(),
         RNNClassifier(
-            embedding_dim=8, hidden_size=8, max_epochs=15, lr=0.01, random_state=0
+            embedding_dim=8,
+            hidden_size=8,
+            max_epochs=15,
+            lr=0.01,
+            lr_schedule=None,
+            random_state=0,
         ),
     )
     search = GridSearchCV(

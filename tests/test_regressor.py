@@ -3,7 +3,9 @@ import pytest
 
 from sklearn_rnn import RNNRegressor
 
-FAST = dict(hidden_size=4, max_epochs=2, batch_size=8, random_state=0)
+FAST = dict(
+    hidden_size=4, conv_channels=(4, 8, 4), max_epochs=2, batch_size=8, random_state=0
+)
 
 
 @pytest.mark.parametrize("shape", [(40,), (40, 1), (40, 3)])

@@ -75,7 +75,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         pooling="last",
         embedding_dim=None,
         vocab_size=None,
-        conv_channels=None,
+        conv_channels="auto",
         conv_kernel_sizes=(8, 5, 3),
         instance_norm=False,
         optimizer="adam",
@@ -92,7 +92,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         tol=1e-4,
         warm_start=False,
         clip_grad_norm=None,
-        lr_schedule=None,
+        lr_schedule="cosine",
         callbacks=None,
         class_weight=None,
     ):

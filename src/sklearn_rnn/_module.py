@@ -124,6 +124,11 @@ class RNNModule(nn.Module):
     conv_kernel_sizes : tuple of int, default=(8, 5, 3)
         Kernel size of each convolution block, one per entry of
         ``conv_channels``.
+    instance_norm : bool, default=False
+        If True, each feature of each sequence is standardized over its own
+        valid steps before the recurrent core and the convolutions, and the
+        per-sequence mean and log standard deviation are concatenated to the
+        head's input, so the level and scale are not lost. Numeric inputs only.
 
     See Also
     --------
