@@ -48,7 +48,7 @@ def load_aeon_regression(name):
 
 
 def load_tecator():
-    """Tecator (sktime only): fat content from 100-channel NIR spectra."""
+    """Tecator (sktime only): fat content from NIR spectra (100 steps, 1 feature)."""
     from sktime.datasets import load_tecator
 
     parts = []

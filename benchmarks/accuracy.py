@@ -43,6 +43,7 @@ import numpy as np
 import sklearn
 import skorch
 import torch
+from joblib import Parallel, delayed
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, mean_squared_error
@@ -203,6 +204,54 @@ def goal_met(goal, value):
     return value >= target if comparison == ">=" else value <= target
 
 
+def evaluate(name, n_seeds, peers, grid, threads):
+    """Fit every model on one data set; return its table row and grid row."""
+    torch.set_num_threads(threads)
+    loader, task, goal = DATASETS[name]
+    data = loader()
+    metric = "RMSE" if task == "regression" else "accuracy"
+    if task == "text":
+        peers = ["tfidf"] if peers else []
+    results = {"ours": ([], [])}
+    for seed in range(n_seeds):
+        value, seconds = run_ours(task, data, seed)
+        results["ours"][0].append(value)
+        results["ours"][1].append(seconds)
+        print(f"{name} seed {seed}: sklearn_rnn {value:.4f} ({seconds:.1f} s)")
+        for peer in peers:
+            value, seconds = run_peer(peer, task, data, seed)
+            scores, times = results.setdefault(peer, ([], []))
+            scores.append(value)
+            times.append(seconds)
+            print(f"{name} seed {seed}: {peer} {value:.4f} ({seconds:.1f} s)")
+        sys.stdout.flush()
+    ours, ours_times = results["ours"]
+    mean = float(np.mean(ours))
+    if task == "text":
+        peer_cells = ["-", summary(results.get("tfidf", ([], []))[0]) + " (TF-IDF)"]
+    else:
+        peer_cells = [summary(results.get(p, ([], []))[0]) for p in ("skorch", "keras")]
+    row = "| {} | {} | {} {} | **{}** | {:.1f} | {} | {} | {} | {} |".format(
+        name,
+        metric,
+        *goal,
+        summary(ours),
+        float(np.mean(ours_times)),
+        "yes" if goal_met(goal, mean) else "**no**",
+        *peer_cells,
+        "; ".join(load_references().get(name, [])) or "-",
+    )
+    grid_row = None
+    if grid:
+        value, best, seconds = run_grid(task, data)
+        print(f"{name} grid search: {value:.4f} in {seconds:.0f} s, best {best}")
+        grid_row = (
+            f"| {name} | {metric} | {value:.4f} | {mean:.4f} | {seconds / 60:.1f} "
+            f"| {', '.join(f'{k}={v}' for k, v in best.items())} |"
+        )
+    return row, grid_row
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, default=5)
@@ -210,61 +259,34 @@ def main():
     parser.add_argument("--no-peers", action="store_true")
     parser.add_argument("--grid", action="store_true")
     parser.add_argument("--output", type=Path, default=OUTPUT)
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="data sets evaluated in parallel"
+    )
+    parser.add_argument(
+        "--threads", type=int, default=None, help="torch threads per job"
+    )
     args = parser.parse_args()
+    if args.threads is None:
+        args.threads = max(1, torch.get_num_threads() // args.jobs)
     names = args.datasets.split(",")
     unknown = sorted(set(names) - set(DATASETS))
     if unknown:
         parser.error(f"unknown data sets {unknown}; choose from {list(DATASETS)}")
 
     keras_reason = _peers.keras_unavailable_reason()
-    references = load_references()
-    rows, grid_rows = [], []
-    for name in names:
-        loader, task, goal = DATASETS[name]
-        data = loader()
-        metric = "RMSE" if task == "regression" else "accuracy"
-        peers = [] if args.no_peers else ["skorch", "keras"]
-        if task == "text":
-            peers = [] if args.no_peers else ["tfidf"]
-        results = {"ours": ([], [])}
-        for seed in range(args.seeds):
-            value, seconds = run_ours(task, data, seed)
-            results["ours"][0].append(value)
-            results["ours"][1].append(seconds)
-            print(f"{name} seed {seed}: sklearn_rnn {value:.4f} ({seconds:.1f} s)")
-            for peer in peers:
-                if peer == "keras" and keras_reason is not None:
-                    continue
-                value, seconds = run_peer(peer, task, data, seed)
-                scores, times = results.setdefault(peer, ([], []))
-                scores.append(value)
-                times.append(seconds)
-                print(f"{name} seed {seed}: {peer} {value:.4f} ({seconds:.1f} s)")
-            sys.stdout.flush()
-        ours, ours_times = results["ours"]
-        mean = float(np.mean(ours))
-        rows.append(
-            "| {} | {} | {} {} | **{}** | {:.1f} | {} | {} | {} | {} |".format(
-                name,
-                metric,
-                *goal,
-                summary(ours),
-                float(np.mean(ours_times)),
-                "yes" if goal_met(goal, mean) else "**no**",
-                summary(results.get("skorch", ([], []))[0]) if task != "text" else "-",
-                summary(results.get("keras", ([], []))[0])
-                if task != "text"
-                else summary(results.get("tfidf", ([], []))[0]) + " (TF-IDF + LR)",
-                "; ".join(references.get(name, [])) or "-",
-            )
-        )
-        if args.grid:
-            value, best, seconds = run_grid(task, data)
-            print(f"{name} grid search: {value:.4f} in {seconds:.0f} s, best {best}")
-            grid_rows.append(
-                f"| {name} | {metric} | {value:.4f} | {mean:.4f} | {seconds / 60:.1f} "
-                f"| {', '.join(f'{k}={v}' for k, v in best.items())} |"
-            )
+    peers = [] if args.no_peers else ["skorch"]
+    if keras_reason is None and not args.no_peers:
+        peers.append("keras")
+    # Data sets run in parallel worker processes, each with torch threads
+    # limited so that workers do not compete for the same cores.
+    results = Parallel(n_jobs=args.jobs)(
+        delayed(evaluate)(name, args.seeds, peers, args.grid, args.threads)
+        for name in names
+    )
+    # The table keeps the canonical order, whatever order the jobs ran in.
+    results = [results[names.index(name)] for name in DATASETS if name in names]
+    rows = [row for row, _ in results]
+    grid_rows = [grid_row for _, grid_row in results if grid_row]
 
     header = [
         "| data set | metric | goal | sklearn_rnn defaults | fit s | goal met "
@@ -276,7 +298,8 @@ def main():
         f" on {datetime.date.today()}: {args.seeds} seeds, mean ± standard "
         "deviation on the published test split; fit time is the mean seconds "
         f"per fit on this machine ({platform.processor() or platform.machine()}, "
-        f"{torch.get_num_threads()} torch threads). sklearn_rnn "
+        f"{args.jobs} data sets in parallel, {args.threads} torch thread(s) "
+        "each). sklearn_rnn "
         f"{sklearn_rnn.__version__}, torch {torch.__version__}, scikit-learn "
         f"{sklearn.__version__}, skorch {skorch.__version__}.",
         "",

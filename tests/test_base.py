@@ -349,3 +349,26 @@ def test_empty_sequences_predict_the_output_for_an_empty_input(
     else:
         expected = model.target_scaler_.inverse_transform(bias[None])[:, 0]
     np.testing.assert_allclose(empty_alone.ravel(), expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_conv_branch_parameters(Estimator, ragged_data):
+    X, y = ragged_data
+    y = _target(Estimator, y)
+    # Lists are accepted like tuples, as MLPClassifier's hidden_layer_sizes.
+    est = Estimator(**{**FAST, "conv_channels": [3, 5], "conv_kernel_sizes": [4, 2]})
+    convs = est.fit(X, y).module_.conv.convs
+    assert [(c.out_channels, c.kernel_size[0]) for c in convs] == [(3, 4), (5, 2)]
+    assert Estimator(**{**FAST, "conv_channels": None}).fit(X, y).module_.conv is None
+    # "auto" is FCN's branch for numeric input...
+    auto = Estimator(**{**FAST, "conv_channels": "auto", "max_epochs": 1}).fit(X, y)
+    assert [c.out_channels for c in auto.module_.conv.convs] == [128, 256, 128]
+    with pytest.raises(ValueError, match="one kernel size per entry"):
+        Estimator(**{**FAST, "conv_channels": (3,)}).fit(X, y)
+
+
+def test_conv_branch_auto_is_off_in_token_mode():
+    X = np.array([[1, 2, 3, 0], [2, 2, 0, 0], [3, 1, 1, 1], [1, 0, 0, 0]] * 5)
+    y = np.arange(len(X)) % 2
+    clf = RNNClassifier(embedding_dim=4, hidden_size=4, max_epochs=1).fit(X, y)
+    assert clf.module_.conv is None

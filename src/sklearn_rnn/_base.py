@@ -66,8 +66,8 @@ class BaseRNN(BaseEstimator):
         "pooling": [StrOptions(set(POOLINGS))],
         "embedding_dim": [Interval(Integral, 1, None, closed="left"), None],
         "vocab_size": [Interval(Integral, 2, None, closed="left"), None],
-        "conv_channels": [StrOptions({"auto"}), tuple, None],
-        "conv_kernel_sizes": [tuple],
+        "conv_channels": [StrOptions({"auto"}), "array-like", None],
+        "conv_kernel_sizes": ["array-like"],
         "instance_norm": ["boolean"],
         "optimizer": [StrOptions(set(_OPTIMIZERS)), type],
         "lr": [Interval(Real, 0, None, closed="neither")],
@@ -370,8 +370,10 @@ class BaseRNN(BaseEstimator):
         return callbacks
 
     def _conv_channels(self):
-        if self.conv_channels != "auto":
-            return self.conv_channels
+        if self.conv_channels is None:
+            return None
+        if not isinstance(self.conv_channels, str):
+            return tuple(int(c) for c in self.conv_channels)
         # FCN's channels for numeric series; none for token ids, where the
         # branch cost twice the time for no gain in our measurements.
         return None if self.embedding_dim is not None else _FCN_CHANNELS
@@ -391,7 +393,7 @@ class BaseRNN(BaseEstimator):
             module__embedding_dim=self.embedding_dim,
             module__vocab_size=self.vocab_size_ if token_mode else None,
             module__conv_channels=self._conv_channels(),
-            module__conv_kernel_sizes=self.conv_kernel_sizes,
+            module__conv_kernel_sizes=tuple(int(k) for k in self.conv_kernel_sizes),
             module__instance_norm=self.instance_norm,
             criterion=WeightedLoss,
             criterion__loss=self._loss,
@@ -525,7 +527,7 @@ _PARAMETERS_DOC = """\
         example to ``len(tokenizer.vocabulary_)``) when test data may hold
         ids the training data lacks.
 
-    conv_channels : "auto", tuple of int or None, default="auto"
+    conv_channels : "auto", array-like of int or None, default="auto"
         A convolutional branch beside the recurrent core, as in LSTM-FCN
         (Karim et al., 2018): one ``Conv1d -> BatchNorm -> ReLU`` block per
         entry (its number of channels), then the mean over each sequence's
@@ -538,9 +540,10 @@ _PARAMETERS_DOC = """\
         branch. None switches it off: a purely recurrent network, faster on
         long sequences and in token mode.
 
-    conv_kernel_sizes : tuple of int, default=(8, 5, 3)
+    conv_kernel_sizes : array-like of int, default=(8, 5, 3)
         Kernel size of each convolution block, one per entry of
-        ``conv_channels``.
+        ``conv_channels``: set both together when changing the number of
+        blocks.
 
     instance_norm : bool, default=False
         Standardize each feature of each sequence over its own valid steps
@@ -611,8 +614,9 @@ _PARAMETERS_DOC = """\
 
     lr_schedule : {"plateau", "cosine"}, callable or None, default="cosine"
         Learning-rate schedule, stepped once per epoch: "plateau" divides the
-        learning rate by 10 when the training loss stops improving for 10
-        epochs (``ReduceLROnPlateau``), "cosine" anneals it to 0 over
+        learning rate by 10 when the training loss (the held-out score under
+        ``early_stopping``) stops improving for 10 epochs
+        (``ReduceLROnPlateau``), "cosine" anneals it to 0 over
         ``max_epochs`` (``CosineAnnealingLR``). A callable builds a torch
         scheduler from the optimizer, e.g.
         ``functools.partial(torch.optim.lr_scheduler.StepLR, step_size=10)``;
