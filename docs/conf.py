@@ -11,20 +11,19 @@ Build it quickly, showing the examples' code without running them::
 """
 
 import os
-import os
 import re
-
-# The gallery runs the examples inside this process. Before torch starts its
-# thread pool: on a busy machine, OpenMP threads that spin-wait for work make
-# small fits about ten times slower (measured), which would push examples
-# past their one-minute budget for no reason of their own.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import sys
 import time
 from pathlib import Path
 
 from docutils import nodes
 from sphinx.util import logging
+
+# The gallery runs the examples inside this process. Before torch starts its
+# thread pool: on a busy machine, OpenMP threads that spin-wait for work make
+# small fits about ten times slower (measured), which would push examples
+# past their one-minute budget for no reason of their own.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import sklearn_rnn
 
