@@ -290,9 +290,21 @@ def main():
         jobs = (
             delayed(evaluate)(name, args.seeds, peers, args.threads) for name in names
         )
-    results = Parallel(n_jobs=args.jobs)(jobs)
+    # Results come back in submission order as they finish; the table is
+    # rewritten after each, so an interrupted run keeps what it measured.
+    done = {}
+    for name, row in zip(
+        names, Parallel(n_jobs=args.jobs, return_as="generator")(jobs), strict=True
+    ):
+        done[name] = row
+        write_table(args, names, done, keras_reason)
+
+
+def write_table(args, names, done, keras_reason):
+    """Write the markdown table of the data sets done so far (and print it)."""
     # The table keeps the canonical order, whatever order the jobs ran in.
-    rows = [results[names.index(name)] for name in DATASETS if name in names]
+    rows = [done[name] for name in DATASETS if name in done]
+    missing = [name for name in names if name not in done]
 
     command = " ".join(["benchmarks/accuracy.py", *sys.argv[1:]])
     machine = (
@@ -326,6 +338,8 @@ def main():
         ]
         if keras_reason is not None and not args.no_peers:
             lines += ["", f"scikeras was not run: {keras_reason}."]
+    if missing:
+        lines += ["", f"Still running when this was written: {', '.join(missing)}."]
     text = "\n".join(lines) + "\n"
     print()
     print(text)
