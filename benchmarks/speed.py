@@ -69,7 +69,7 @@ The script prints its tables and writes them, with a description of the
 machine, to ``docs/benchmarks/speed.md`` (not with ``--quick``, unless
 ``--output`` is given). Run from the repository root::
 
-    python benchmarks/speed.py              # full run, ~10 minutes on 2 cores
+    python benchmarks/speed.py              # full run, 10-15 minutes on 2 idle cores
     python benchmarks/speed.py --quick      # smoke run
     python benchmarks/speed.py --sections ab --repeats 5
 """
@@ -357,6 +357,11 @@ def run_section(methods, n_samples, epochs, repeats, n_warmup):
                 end = time.perf_counter()
                 times[name]["fit"].append(middle - start)
                 times[name]["predict"].append(end - middle)
+    # Every run, not only the medians: the spread shows how noisy they were.
+    for name, t in times.items():
+        for phase in ("fit", "predict"):
+            runs = ", ".join(f"{v:.3f}" for v in t[phase])
+            print(f"  {name}, {phase} seconds: {runs}")
     return times, load.note()
 
 
