@@ -86,6 +86,7 @@ import statistics
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -701,9 +702,14 @@ def section_memory(args):
             None,
         ),
     ]
+    # Each process has its own peak, so the smoke run may overlap them; a real
+    # run keeps them apart, for their timings and the machine's memory.
+    with ThreadPoolExecutor(max_workers=os.cpu_count() if args.quick else 1) as pool:
+        results = list(
+            pool.map(lambda m: run_memory_worker(m[0], args, m[2]), measured)
+        )
     inexact, increase = False, {}
-    for kind, label, env in measured:
-        result = run_memory_worker(kind, args, env)
+    for (kind, label, env), result in zip(measured, results, strict=True):
         inexact |= not result["exact"]
         increase[kind if env is None else f"{kind} no cache"] = result["increase"]
         rows.append((label, result["increase"], result["seconds"]))
