@@ -3,7 +3,7 @@
 import torch
 from torch import nn
 
-from ._conv import ConvBranch
+from ._conv import ConvBranch, valid_step_mask
 from ._normalization import InstanceNormalization
 
 _CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
@@ -277,8 +277,7 @@ class RNNModule(nn.Module):
                 half = size // 2
                 pooled = torch.cat([pooled[:, :half], outputs[:, 0, half:]], dim=1)
             return pooled.masked_fill(empty, 0.0)
-        steps = torch.arange(time, device=outputs.device)
-        mask = steps.unsqueeze(0) < lengths.unsqueeze(1)
+        mask = valid_step_mask(lengths, time)
         if self.pooling == "mean":
             summed = (outputs * mask.unsqueeze(2)).sum(dim=1)
             return summed / lengths.clamp(min=1).unsqueeze(1).to(outputs.dtype)
