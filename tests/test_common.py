@@ -46,6 +46,15 @@ ESTIMATOR_FAILURES = {
         "steps per epoch (as for MLPClassifier). Weight 0 having no influence "
         "and weights scaling the loss are tested in test_training.py."
     ),
+    "check_methods_subset_invariance": (
+        "Compares predictions on mini-batches with predictions on the whole X "
+        "at rtol=1e-7 (one float32 ulp). oneDNN picks its GEMM kernel per "
+        "batch size and CPU, so on some machines (seen on an AMD EPYC with "
+        "AVX-512: 1.8e-7 on 2 of 20 outputs) the rounding differs by about "
+        "one ulp. Batch invariance at a tolerance that holds across kernels "
+        "(rtol=1e-5, atol=1e-6) is test_base.py::"
+        "test_prediction_does_not_depend_on_batch_mates."
+    ),
     "check_estimators_partial_fit_n_features": (
         "Its second partial_fit gets X[:, :-1], univariate sequences one step "
         "shorter, which is valid; a different number of features per step is "
