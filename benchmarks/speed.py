@@ -1,6 +1,6 @@
 """Speed and memory of RNNClassifier against hand-written PyTorch, skorch, scikeras.
 
-Four measurements. (a) and (b) time whole ``fit`` calls and then ``predict``
+Seven measurements. (a) and (b) time whole ``fit`` calls and then ``predict``
 on the training data, with the same model (LSTM(8 -> 64) + Linear, read at
 the last valid step), data, batch size, epochs, Adam learning rate and
 cross-entropy loss for every method; ``RNNClassifier`` is built with
@@ -58,26 +58,67 @@ epochs per second of ``fit``).
     lengths in geometric ranges, with the fitted exponents of time ~ n^a and
     time ~ T^b, and the time this predicts for the ragged data of (b).
 
+(e) Cost of the defaults, on fixed-length data (default 8000 sequences x 40
+    steps x 8 features, hidden size 64, batches of 128, ``--epochs`` epochs):
+
+    1. ``RNNClassifier`` with every default (the convolutional branch,
+       ``n_threads="auto"``, the learning-rate schedule, ...) except hidden
+       size, batch size, epochs, learning rate and seed;
+    2. the same with ``conv_channels=None`` (the model of (a));
+    3. the hand-written loop of (a) at batches of 128.
+
+    Goals: defaults' fit time <= 1.5x the hand-written loop's, and
+    ``conv_channels=None``'s <= 1.05x.
+
+(f) Per-step cost on small data (default 200 sequences x 24 steps x 8
+    features, batches of 32, 20 epochs), where fixed costs per fit and per
+    step weigh most: ``RNNClassifier`` with ``conv_channels=None`` against the
+    hand-written loop at batches of 32. Both take ceil(n / 32) optimizer steps
+    per epoch, so the ratio of fit times is the ratio of times per step.
+
+    Goal: RNNClassifier's time per step <= 1.3x the hand-written loop's.
+
+(g) Busy machine: how much a workload slows down when one other process
+    keeps one core busy (``python -c "while True: pass"``, started before the
+    timed run and killed right after it). Two workloads, each timed idle and
+    loaded:
+
+    1. the README quickstart, ``examples/quickstart.py``, as a subprocess
+       (``--quickstart-runs`` runs each, idle first; ``--quick`` runs a tiny
+       stand-in fit in a subprocess instead);
+    2. a small fit in this process, ``RNNClassifier(random_state=0,
+       max_epochs=30)`` with every other default on the data of (f), with
+       ``--repeats`` interleaved repeats; for contrast also with
+       ``n_threads`` at torch's default count (the behaviour before
+       ``n_threads="auto"``), where this version has the parameter.
+
+    Goal: loaded time <= 1.5x idle time, for both workloads with the defaults.
+
 The methods of a section run interleaved (A, B, C, A, B, C, ...) after one
 untimed 1-epoch warm-up each; the tables show medians and the median of the
 per-repeat ratios. Data generation and the peers' padding happen outside the
-timed region. torch keeps its default number of threads. The CPU time that
-other processes used during each section is printed: on a small machine any
-competing load distorts the timings badly, so run it on an idle machine.
+timed region. The script keeps torch's default number of threads: the
+hand-written loops use it, while ``RNNClassifier``'s fit, under
+``n_threads="auto"``, picks its own count for the duration of the fit. The CPU
+time that other processes used during each section (in (g), during the idle
+runs) is printed: on a small machine any competing load distorts the timings
+badly, so run it on an idle machine.
 
 The script prints its tables and writes them, with a description of the
 machine, to ``docs/benchmarks/speed.md`` (not with ``--quick``, unless
 ``--output`` is given). Run from the repository root::
 
-    python benchmarks/speed.py              # full run, 10-15 minutes on 2 idle cores
+    python benchmarks/speed.py              # full run, 15-20 minutes on 2 idle cores
     python benchmarks/speed.py --quick      # smoke run
     python benchmarks/speed.py --sections ab --repeats 5
 """
 
 import argparse
+import contextlib
 import datetime
 import gc
 import json
+import math
 import os
 import platform
 import resource
@@ -104,6 +145,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import _peers
 
 HERE = Path(__file__).parent
+ROOT = HERE.parent
 OUTPUT = HERE.parent / "docs" / "benchmarks" / "speed.md"
 
 N_FEATURES = 8
@@ -115,6 +157,11 @@ BATCH_SIZE = 64
 PREDICT_BATCH_SIZE = 256
 LR = 1e-3
 SEED = 0
+
+# (e): the batch size of the defaults' measurement; (f), (g): the estimator's
+# default batch size, on a data set small enough for fixed costs to show.
+DEFAULTS_BATCH_SIZE = 128
+SMALL_BATCH_SIZE = 32
 
 # (c): a large ragged data set and a tiny network. On a CPU, bigger batches
 # barely shorten the epoch, while the network's training memory grows with them.
@@ -170,7 +217,7 @@ def global_max_gather(model, data, index):
     return model.head(output.gather(1, last).squeeze(1))
 
 
-def hand_loop(forward, data, epochs):
+def hand_loop(forward, data, epochs, batch_size=BATCH_SIZE):
     """Train a fresh model for ``epochs`` epochs of random batches."""
     model = build_model()
     optimizer = torch.optim.Adam(model.parameters(), lr=LR)
@@ -178,7 +225,7 @@ def hand_loop(forward, data, epochs):
     target = data["target"]
     model.train()
     for _ in range(epochs):
-        for index in torch.randperm(len(target)).split(BATCH_SIZE):
+        for index in torch.randperm(len(target)).split(batch_size):
             optimizer.zero_grad()
             loss = criterion(forward(model, data, index), target[index])
             loss.backward()
@@ -212,11 +259,11 @@ def like_for_like(**params):
     return {**{k: v for k, v in defaults.items() if k in known}, **params}
 
 
-def make_rnn_classifier(epochs, **params):
+def make_rnn_classifier(epochs, batch_size=BATCH_SIZE, **params):
     return RNNClassifier(
         **like_for_like(
             hidden_size=HIDDEN_SIZE,
-            batch_size=BATCH_SIZE,
+            batch_size=batch_size,
             max_epochs=epochs,
             lr=LR,
             random_state=SEED,
@@ -310,28 +357,40 @@ def _busy_cpu_seconds():
     return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
 
 
+def _own_cpu_seconds():
+    """CPU seconds of this process and of its children that have ended.
+
+    The children count as our own: (g) times a script as a subprocess.
+    """
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def load_note(share):
+    """What a share of a core used by other processes means for the timings."""
+    if share is None:
+        return "CPU use of other processes unknown (no /proc/stat)"
+    verdict = "WARNING: timings unreliable" if share > 0.1 else "quiet machine"
+    return f"other processes used {share:.0%} of a core meanwhile: {verdict}"
+
+
 class LoadMonitor:
     """How much CPU other processes use while the block runs."""
 
     def __enter__(self):
         self.busy = _busy_cpu_seconds()
-        self.own = time.process_time()
+        self.own = _own_cpu_seconds()
         self.wall = time.perf_counter()
         return self
 
     def __exit__(self, *exc):
         self.share = None
         if self.busy is not None:
-            others = (_busy_cpu_seconds() - self.busy) - (
-                time.process_time() - self.own
-            )
+            others = (_busy_cpu_seconds() - self.busy) - (_own_cpu_seconds() - self.own)
             self.share = max(others, 0.0) / (time.perf_counter() - self.wall)
 
     def note(self):
-        if self.share is None:
-            return "CPU use of other processes unknown (no /proc/stat)"
-        verdict = "WARNING: timings unreliable" if self.share > 0.1 else "quiet machine"
-        return f"other processes used {self.share:.0%} of a core meanwhile: {verdict}"
+        return load_note(self.share)
 
 
 def run_section(methods, n_samples, epochs, repeats, n_warmup):
@@ -374,11 +433,14 @@ def median_ratio(times, numerator, denominator, phase):
     )
 
 
-def section_table(times, epochs, reference):
-    """Markdown table: medians, throughput, ratios to ``reference``."""
+def section_table(times, epochs, reference, against="RNNClassifier's"):
+    """Markdown table: medians, throughput, ratios to ``reference``.
+
+    ``against`` names the reference in the header.
+    """
     lines = [
         "| method | sequences | fit s | train seq/s | predict s | predict seq/s "
-        "| fit time ÷ RNNClassifier's | predict time ÷ RNNClassifier's |",
+        f"| fit time ÷ {against} | predict time ÷ {against} |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, t in times.items():
@@ -407,6 +469,27 @@ def progress(message):
 # -- (a) and (b) -------------------------------------------------------------------
 
 
+def head(tensors, n):
+    """The first ``n`` sequences of the hand-written loops' tensors."""
+    return {key: value[:n] for key, value in tensors.items()}
+
+
+def estimator_method(make, X, y):
+    """The Method of an estimator ``make(epochs)`` on the array X."""
+    return Method(
+        fit=lambda n, e: make(e).fit(X[:n], y[:n]),
+        predict=lambda model, n: model.predict(X[:n]),
+    )
+
+
+def hand_method(data, batch_size=BATCH_SIZE):
+    """The Method of the hand-written loop on fixed-length tensors."""
+    return Method(
+        fit=lambda n, e: hand_loop(dense_last, head(data, n), e, batch_size),
+        predict=lambda model, n: hand_predict(dense_last, model, head(data, n)),
+    )
+
+
 def keras_method(X_padded, y, limit):
     """The scikeras Method, or the reason it cannot run."""
     reason = _peers.keras_unavailable_reason()
@@ -424,19 +507,9 @@ def keras_method(X_padded, y, limit):
 
 def section_fixed(args, n_steps, rng):
     X, y, data = make_fixed(args.n_samples, n_steps, rng)
-
-    def head(d, n):
-        return {key: value[:n] for key, value in d.items()}
-
     methods = {
-        "RNNClassifier": Method(
-            fit=lambda n, e: make_rnn_classifier(e).fit(X[:n], y[:n]),
-            predict=lambda model, n: model.predict(X[:n]),
-        ),
-        "hand-written loop": Method(
-            fit=lambda n, e: hand_loop(dense_last, head(data, n), e),
-            predict=lambda model, n: hand_predict(dense_last, model, head(data, n)),
-        ),
+        "RNNClassifier": estimator_method(make_rnn_classifier, X, y),
+        "hand-written loop": hand_method(data),
         "plain skorch": Method(
             fit=lambda n, e: make_skorch(e).fit(X[:n], y[:n]),
             predict=lambda model, n: model.predict(X[:n]),
@@ -477,10 +550,6 @@ def section_ragged(args, min_len, max_len, rng):
     X, y, data = make_ragged(args.n_samples, min_len, max_len, rng)
     # What a skorch or Keras user feeds: z-scored, zero-padded to the longest.
     X_padded = _peers.pad_to_longest(X)
-
-    def head(d, n):
-        return {key: value[:n] for key, value in d.items()}
-
     buckets = "RNNClassifier (length buckets)"
     packed = "hand loop, packed, random batches"
     global_max = "hand loop, global-max padding"
@@ -840,6 +909,308 @@ def section_scaling(args, ragged_lengths, ragged_fit, rng):
     return lines
 
 
+# -- (e) the cost of the defaults ------------------------------------------------
+
+
+def make_default_classifier(epochs, batch_size):
+    """RNNClassifier at its defaults, but for size, batches, epochs, lr and seed."""
+    return RNNClassifier(
+        hidden_size=HIDDEN_SIZE,
+        batch_size=batch_size,
+        max_epochs=epochs,
+        lr=LR,
+        random_state=SEED,
+    )
+
+
+def _defaults_of(*names):
+    """``name=value`` of the defaults this version has, for the titles."""
+    params = RNNClassifier().get_params()
+    return ", ".join(f"`{k}={params[k]!r}`" for k in names if k in params)
+
+
+def section_defaults(args, rng):
+    n, n_steps = args.defaults_data
+    batch = DEFAULTS_BATCH_SIZE
+    X, y, data = make_fixed(n, n_steps, rng)
+    defaults = "RNNClassifier, defaults"
+    plain = "RNNClassifier, conv_channels=None"
+    hand = "hand-written loop"
+    methods = {
+        defaults: estimator_method(lambda e: make_default_classifier(e, batch), X, y),
+        plain: estimator_method(
+            lambda e: make_rnn_classifier(e, batch_size=batch), X, y
+        ),
+        hand: hand_method(data, batch),
+    }
+    title = (
+        f"**(e) Cost of the defaults**: {n} sequences x {n_steps} steps x "
+        f"{N_FEATURES} features, hidden size {HIDDEN_SIZE}, batches of {batch}, "
+        f"{args.epochs} epoch(s), {args.repeats} interleaved repeat(s). "
+        "`RNNClassifier` with every parameter but `hidden_size`, `batch_size`, "
+        "`max_epochs`, `lr` and `random_state` at its default ("
+        + _defaults_of("conv_channels", "n_threads", "lr_schedule", "instance_norm")
+        + "), the same with `conv_channels=None`, and the hand-written loop of "
+        f"(a) at batches of {batch} (torch's default thread count)."
+    )
+    progress("(e) cost of the defaults")
+    times, load = run_section(
+        methods, n, args.epochs, args.repeats, min(args.n_warmup, n)
+    )
+    lines = [
+        title,
+        "",
+        *section_table(times, args.epochs, defaults, "the defaults'"),
+        "",
+        goal_line(
+            "defaults' fit time ÷ hand-written loop's",
+            median_ratio(times, defaults, hand, "fit"),
+            1.5,
+            at_most=True,
+        ),
+        goal_line(
+            "`conv_channels=None` fit time ÷ hand-written loop's",
+            median_ratio(times, plain, hand, "fit"),
+            1.05,
+            at_most=True,
+        ),
+        f"- {load}.",
+        "",
+    ]
+    return lines
+
+
+# -- (f) per-step cost on small data ----------------------------------------------
+
+
+def section_small(args, rng):
+    n, n_steps = args.small_data
+    epochs, batch = args.small_epochs, SMALL_BATCH_SIZE
+    X, y, data = make_fixed(n, n_steps, rng)
+    rnn = "RNNClassifier, conv_channels=None"
+    hand = "hand-written loop"
+    methods = {
+        rnn: estimator_method(lambda e: make_rnn_classifier(e, batch_size=batch), X, y),
+        hand: hand_method(data, batch),
+    }
+    # Both split each epoch into ceil(n / batch) batches (RNNClassifier's
+    # length buckets are pools of whole batches), so they take as many steps.
+    steps = epochs * math.ceil(n / batch)
+    title = (
+        f"**(f) Per-step cost on small data**: {n} sequences x {n_steps} steps "
+        f"x {N_FEATURES} features, hidden size {HIDDEN_SIZE}, batches of "
+        f"{batch}, {epochs} epochs = {steps} optimizer steps per fit, "
+        f"{args.repeats} interleaved repeat(s). Time per step: fit time, its "
+        "fixed costs included, ÷ steps."
+    )
+    progress("(f) per-step cost on small data")
+    times, load = run_section(methods, n, epochs, args.repeats, min(args.n_warmup, n))
+    lines = [
+        title,
+        "",
+        "| method | fit s | ms per step | predict s "
+        "| time per step ÷ hand-written loop's |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, t in times.items():
+        fit = statistics.median(t["fit"])
+        lines.append(
+            f"| {name} | {fit:.3f} | {fit / steps * 1e3:.2f} "
+            f"| {statistics.median(t['predict']):.4f} "
+            f"| {median_ratio(times, name, hand, 'fit'):.2f}x |"
+        )
+    lines += [
+        "",
+        goal_line(
+            "RNNClassifier time per step ÷ hand-written loop's",
+            median_ratio(times, rnn, hand, "fit"),
+            1.3,
+            at_most=True,
+        ),
+        f"- Both take {steps} steps, so the ratio of fit times is the ratio "
+        "of times per step.",
+        f"- {load}.",
+        "",
+    ]
+    return lines
+
+
+# -- (g) busy machine -----------------------------------------------------------------
+
+# --quick's stand-in for the quickstart: a tiny fit, in a fresh process too.
+QUICKSTART_STAND_IN = """
+import numpy as np
+from sklearn_rnn import RNNClassifier
+X = np.random.default_rng(0).standard_normal((64, 8, 8), dtype=np.float32)
+y = (X[:, :, 0].mean(axis=1) > 0).astype(int)
+RNNClassifier(max_epochs=2, random_state=0).fit(X, y).predict(X)
+"""
+
+
+@contextlib.contextmanager
+def competing_process():
+    """Keep one core busy with another process while the block runs."""
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        # Let it reach its loop, so that the timed run competes with a
+        # spinning core from the start rather than with an interpreter's
+        # start-up.
+        time.sleep(0.5)
+        yield
+    finally:
+        busy.terminate()
+        busy.wait()
+
+
+def time_run(run, loaded):
+    """Seconds ``run()`` takes, and the share of a core others used meanwhile.
+
+    ``loaded``: next to a competing busy process (the share is then None).
+    """
+    if loaded:
+        with competing_process():
+            start = time.perf_counter()
+            run()
+            return time.perf_counter() - start, None
+    with LoadMonitor() as load:
+        start = time.perf_counter()
+        run()
+        seconds = time.perf_counter() - start
+    return seconds, load.share
+
+
+def run_script(command):
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"{shlex.join(command)} failed:\n{done.stderr}")
+
+
+def quickstart_command(quick):
+    """The quickstart's command line, its name and what it is, for (g)."""
+    if quick:
+        return (
+            [sys.executable, "-c", QUICKSTART_STAND_IN],
+            "quickstart stand-in",
+            "`--quick`'s stand-in for the README quickstart, a subprocess that "
+            f"fits `RNNClassifier(max_epochs=2)` on 64 x 8 x {N_FEATURES} "
+            "random data",
+        )
+    return (
+        [sys.executable, "examples/quickstart.py"],
+        "quickstart",
+        "the README quickstart, `python examples/quickstart.py`, as a subprocess",
+    )
+
+
+def busy_quickstart(args, command, label):
+    """Idle, then loaded, runs of the quickstart (or its --quick stand-in)."""
+    # One after another, idle first: each run takes long enough on its own.
+    times = {"idle": [], "loaded": [], "share": []}
+    for loaded in (False, True):
+        for _ in range(args.quickstart_runs):
+            progress(f"(g) {label}, {'loaded' if loaded else 'idle'}")
+            seconds, share = time_run(lambda: run_script(command), loaded)
+            times["loaded" if loaded else "idle"].append(seconds)
+            times["share"].append(share)
+    return times
+
+
+def busy_small_fits(args, rng):
+    """Interleaved idle and loaded small fits, for each thread setting.
+
+    Returns the name of the fit at the defaults and name -> times.
+    """
+    n, n_steps = args.small_data
+    X, y, _ = make_fixed(n, n_steps, rng)
+    has_n_threads = "n_threads" in RNNClassifier().get_params()
+    defaults = "small fit, defaults" + (
+        " (`n_threads='auto'`)" if has_n_threads else ""
+    )
+    variants = {defaults: {}}
+    if has_n_threads:
+        # main() pinned torch's default count: the count fits used before.
+        count = torch.get_num_threads()
+        old = f"small fit, `n_threads={count}` (torch's default, the old behaviour)"
+        variants[old] = {"n_threads": count}
+
+    def fit(params, epochs):
+        RNNClassifier(random_state=0, max_epochs=epochs, **params).fit(X, y)
+
+    progress("(g) small fits, idle and loaded")
+    for params in variants.values():
+        fit(params, 1)  # warm-up
+    times = {name: {"idle": [], "loaded": [], "share": []} for name in variants}
+    for _ in range(args.repeats):
+        for name, params in variants.items():
+            for loaded in (False, True):
+                seconds, share = time_run(
+                    lambda p=params: fit(p, args.busy_epochs), loaded
+                )
+                times[name]["loaded" if loaded else "idle"].append(seconds)
+                times[name]["share"].append(share)
+    return defaults, times
+
+
+def busy_ratio(t):
+    """Median over runs of loaded ÷ idle time, run by run."""
+    return statistics.median(b / a for a, b in zip(t["idle"], t["loaded"], strict=True))
+
+
+def section_busy(args, rng):
+    n, n_steps = args.small_data
+    command, label, what = quickstart_command(args.quick)
+    title = (
+        f"**(g) Busy machine**, {os.cpu_count()} CPU cores: each workload "
+        "alone (idle) and next to one competing busy process (`python -c "
+        "'while True: pass'`, started before the timed run and killed right "
+        f"after it). (1) {what}, {args.quickstart_runs} run(s) idle, then as "
+        "many loaded; (2) "
+        f"`RNNClassifier(random_state=0, max_epochs={args.busy_epochs})`, every "
+        f"other parameter at its default, fitted on {n} x {n_steps} x "
+        f"{N_FEATURES} random data in this process, {args.repeats} interleaved "
+        "repeat(s)."
+    )
+    quickstart = busy_quickstart(args, command, label)
+    defaults, small_fits = busy_small_fits(args, rng)
+    workloads = {label: quickstart, **small_fits}
+    # Every run, not only the medians: loaded runs vary a lot.
+    for name, t in workloads.items():
+        for phase in ("idle", "loaded"):
+            runs = ", ".join(f"{v:.3f}" for v in t[phase])
+            print(f"  {name}, {phase} seconds: {runs}")
+    lines = [
+        title,
+        "",
+        "| workload | idle s | loaded s | loaded time ÷ idle time |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, t in workloads.items():
+        lines.append(
+            f"| {name} | {statistics.median(t['idle']):.2f} "
+            f"| {statistics.median(t['loaded']):.2f} | {busy_ratio(t):.2f}x |"
+        )
+    lines += [
+        "",
+        goal_line(f"{label}, loaded ÷ idle", busy_ratio(quickstart), 1.5, at_most=True),
+        goal_line(
+            f"{defaults}, loaded ÷ idle",
+            busy_ratio(small_fits[defaults]),
+            1.5,
+            at_most=True,
+        ),
+        "- torch's threads spin-wait between parallel regions: a fit with "
+        "more threads than free cores loses far more than the busy core's "
+        "share of the machine.",
+    ]
+    # The loaded runs have a competitor by design: only the idle runs count.
+    shares = [
+        share for t in workloads.values() for share in t["share"] if share is not None
+    ]
+    idle_share = max(shares) if shares else None
+    lines += [f"- idle runs, the worst: {load_note(idle_share)}.", ""]
+    return lines
+
+
 # -- main ------------------------------------------------------------------------------
 
 
@@ -888,14 +1259,17 @@ def parse_args():
     )
     parser.add_argument(
         "--sections",
-        default="abcd",
-        help="which measurements to run, e.g. 'ab' (default 'abcd')",
+        default="abcdefg",
+        help="which measurements to run, e.g. 'ab' (default 'abcdefg')",
     )
     parser.add_argument(
         "--repeats", type=int, default=3, help="timed runs per method (default 3)"
     )
     parser.add_argument(
-        "--epochs", type=int, default=2, help="epochs per fit in (a), (b) (default 2)"
+        "--epochs",
+        type=int,
+        default=2,
+        help="epochs per fit in (a), (b), (e) (default 2)",
     )
     parser.add_argument(
         "--n-samples",
@@ -940,6 +1314,36 @@ def parse_args():
         help="n,T held fixed in (d) (default 1024,64)",
     )
     parser.add_argument(
+        "--defaults-data",
+        type=_int_list,
+        default=[8000, 40],
+        help="n,T of the fixed-length data of (e) (default 8000,40)",
+    )
+    parser.add_argument(
+        "--small-data",
+        type=_int_list,
+        default=[200, 24],
+        help="n,T of the small data of (f) and (g) (default 200,24)",
+    )
+    parser.add_argument(
+        "--small-epochs",
+        type=int,
+        default=20,
+        help="epochs per fit in (f) (default 20)",
+    )
+    parser.add_argument(
+        "--busy-epochs",
+        type=int,
+        default=30,
+        help="epochs of the small fit of (g) (default 30)",
+    )
+    parser.add_argument(
+        "--quickstart-runs",
+        type=int,
+        default=1,
+        help="idle and loaded runs of the quickstart in (g) (default 1 each)",
+    )
+    parser.add_argument(
         "--output",
         type=Path,
         default=None,
@@ -954,6 +1358,8 @@ def parse_args():
         args.memory_n, args.memory_lengths = 2000, [10, 100]
         args.scaling_n, args.scaling_t = [64, 128, 256], [8, 16, 32]
         args.scaling_at = [128, 16]
+        args.defaults_data, args.small_data = [256, 10], [64, 8]
+        args.small_epochs, args.busy_epochs = 2, 3
     elif args.output is None:
         args.output = OUTPUT
     args.n_warmup = min(256, args.n_samples)
@@ -1020,6 +1426,15 @@ def main():
         start = len(lines)
         lines += section_scaling(args, ragged_lengths, ragged_fit, rng)
         print("\n".join(lines[start:]))
+    for letter, section in (
+        ("e", section_defaults),
+        ("f", section_small),
+        ("g", section_busy),
+    ):
+        if letter in args.sections:
+            start = len(lines)
+            lines += section(args, rng)
+            print("\n".join(lines[start:]))
 
     load_after = os.getloadavg() if hasattr(os, "getloadavg") else None
     minutes = (time.perf_counter() - started) / 60

@@ -55,6 +55,8 @@ PARAMETERS = [
     "clip_grad_norm",
     "lr_schedule",
     "callbacks",
+    "token_dropout",
+    "n_threads",
 ]
 
 
@@ -258,6 +260,11 @@ def test_ragged_lists_in_model_selection_and_pipelines(Estimator, ragged_data):
         (dict(device="tpu-ish"), ValueError, "device must be"),
         (dict(batch_size=0), ValueError, "batch_size"),
         (dict(max_epochs=0), ValueError, "max_epochs"),
+        (dict(max_epochs="all"), ValueError, "max_epochs"),
+        (dict(n_threads=0), ValueError, "n_threads"),
+        (dict(n_threads="many"), ValueError, "n_threads"),
+        (dict(token_dropout=1.0), ValueError, "token_dropout"),
+        (dict(token_dropout=-0.1), ValueError, "token_dropout"),
     ],
 )
 def test_invalid_parameters(Estimator, params, error, match, dense_data):
@@ -360,9 +367,23 @@ def test_conv_branch_parameters(Estimator, ragged_data):
     convs = est.fit(X, y).module_.conv.convs
     assert [(c.out_channels, c.kernel_size[0]) for c in convs] == [(3, 4), (5, 2)]
     assert Estimator(**{**FAST, "conv_channels": None}).fit(X, y).module_.conv is None
-    # "auto" is FCN's branch for numeric input...
-    auto = Estimator(**{**FAST, "conv_channels": "auto", "max_epochs": 1}).fit(X, y)
-    assert [c.out_channels for c in auto.module_.conv.convs] == [128, 256, 128]
+    # "auto" is FCN's three blocks at its 1:2:1 proportions, scaled to the
+    # recurrent core, for numeric input...
+    for hidden_size, channels in [(4, (4, 8, 4)), (16, (16, 32, 16))]:
+        auto = Estimator(
+            **{**FAST, "conv_channels": "auto", "hidden_size": hidden_size}
+        ).fit(X, y)
+        assert [c.out_channels for c in auto.module_.conv.convs] == list(channels)
+        assert auto.module_.conv_channels == channels
+    # ... of at most 2,000 sequences; the first fit decides.
+    rng = np.random.default_rng(0)
+    many = rng.normal(size=(2001, 3, 2))
+    target = _target(Estimator, np.arange(2001) % 2)
+    params = {**FAST, "conv_channels": "auto", "batch_size": 512, "max_epochs": 1}
+    large = Estimator(**params).fit(many, target)
+    assert large.module_.conv is None and large.module_.conv_channels is None
+    warm = Estimator(**params, warm_start=True).fit(many[:40], target[:40])
+    assert warm.fit(many, target).module_.conv_channels == (4, 8, 4)
     with pytest.raises(ValueError, match="one kernel size per entry"):
         Estimator(**{**FAST, "conv_channels": (3,)}).fit(X, y)
 
@@ -372,3 +393,40 @@ def test_conv_branch_auto_is_off_in_token_mode():
     y = np.arange(len(X)) % 2
     clf = RNNClassifier(embedding_dim=4, hidden_size=4, max_epochs=1).fit(X, y)
     assert clf.module_.conv is None
+
+
+def test_token_dropout_trains_the_out_of_vocabulary_embedding():
+    rng = np.random.default_rng(0)
+    ids = [rng.integers(2, 20, size=n) for n in rng.integers(1, 12, size=40)]
+    y = np.array([int(3 in t) for t in ids])
+    params = dict(embedding_dim=4, hidden_size=4, max_epochs=3, random_state=0)
+    never = RNNClassifier(**params, token_dropout=0.0).fit(ids, y)
+    trained = RNNClassifier(**params, token_dropout=0.2).fit(ids, y)
+    # Same seed, same initial table; only the rows that training touched move.
+    before, after = never.module_.embedding.weight, trained.module_.embedding.weight
+    assert not torch.equal(before[1], after[1])
+    assert torch.equal(before[0], after[0])  # padding is never trained
+    # In prediction, token dropout is off: the same input, the same output.
+    np.testing.assert_array_equal(
+        trained.predict_proba(ids), trained.predict_proba(ids)
+    )
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_max_epochs_auto_is_a_step_budget(Estimator):
+    def epochs(n_samples, batch_size):
+        return Estimator(batch_size=batch_size)._n_epochs(n_samples)
+
+    assert epochs(40, 32) == 1000  # 2 batches an epoch: capped at 1000 epochs
+    assert epochs(200, 32) == 286  # 7 batches an epoch: 2002 steps
+    assert epochs(10_000, 32) == 10  # at least 10 passes over the data
+    assert epochs(400_000, 32) == 10
+    assert Estimator(max_epochs=7)._n_epochs(40) == 7
+
+
+def test_max_epochs_auto_sets_the_epochs_and_the_schedule(ragged_data):
+    X, y = ragged_data
+    clf = RNNClassifier(**{**FAST, "max_epochs": "auto", "batch_size": 40}).fit(X, y)
+    assert clf.n_iter_ == len(clf.loss_curve_) == 1000
+    # The cosine schedule anneals over the epochs actually run.
+    assert clf.net_.optimizer_.param_groups[0]["lr"] < 1e-8

@@ -234,7 +234,11 @@ def test_take_batch_pads_to_its_own_maximum_with_zeros(ragged_data, nan_pad):
     dataset = SequenceDataset(check_sequences(X), y)
     index = torch.tensor([3, 0, 7])
     batch, target = take_batch(dataset, index)
-    expected = np.nan_to_num(nan_pad([X[3], X[0], X[7]]), nan=0.0)
+    # The batch's own longest member, rounded up to a multiple of 8 steps.
+    longest = max(len(X[3]), len(X[0]), len(X[7]))
+    width = -(-longest // 8) * 8
+    assert width > longest
+    expected = np.nan_to_num(nan_pad([X[3], X[0], X[7]], width=width), nan=0.0)
     np.testing.assert_allclose(batch["values"].numpy(), expected, rtol=1e-6)
     assert batch["lengths"].tolist() == [len(X[3]), len(X[0]), len(X[7])]
     assert target["target"].tolist() == [y[3], y[0], y[7]]
@@ -254,3 +258,18 @@ def test_take_sequences_keeps_the_chosen_sequences_in_order():
     taken = take_sequences(sequences, [3, 0, 2])
     np.testing.assert_array_equal(taken.lengths, [3, 2, 0])
     np.testing.assert_array_equal(taken.values.ravel(), [4, 5, 6, 1, 2])
+
+
+def test_ragged_batch_widths_are_multiples_of_eight():
+    # Few distinct shapes: oneDNN plans and caches one primitive per shape.
+    lengths = torch.arange(1, 201)
+    dataset = SequenceDataset(
+        check_sequences([np.ones((int(n), 1)) for n in lengths]), np.zeros(200)
+    )
+    widths = set()
+    for index in batch_indices(dataset.lengths, 7, shuffle=False):
+        batch, _ = take_batch(dataset, index)
+        widths.add(batch["values"].shape[1])
+        assert batch["values"].shape[1] >= int(dataset.lengths[index].max())
+    assert all(width % 8 == 0 for width in widths)
+    assert len(widths) == 25

@@ -167,3 +167,24 @@ def test_instance_normalization_uses_valid_steps_only():
         assert torch.allclose(statistics[i], torch.cat([mean, std.log()]))
         assert torch.all(normalized[i, length:] == 0)
     assert torch.all(statistics[2] == 0) and torch.all(normalized[2] == 0)
+
+
+def test_token_dropout_replaces_real_ids_by_oov_in_training_only():
+    from sklearn_rnn._module import _drop_tokens
+
+    torch.manual_seed(0)
+    ids = torch.randint(2, 50, (200, 50))
+    ids[:, 40:] = 0  # padding
+    ids[:, 0] = 1  # already out of vocabulary
+    dropped = _drop_tokens(ids, 0.3)
+    changed = dropped != ids
+    assert (dropped[changed] == 1).all()
+    assert not changed[:, 40:].any() and not changed[:, 0].any()
+    share = changed[:, 1:40].float().mean().item()
+    assert 0.27 < share < 0.33
+    module = RNNModule(output_size=2, embedding_dim=4, vocab_size=50, token_dropout=0.5)
+    lengths = torch.full((200,), 40)
+    module.eval()
+    torch.testing.assert_close(module(ids, lengths), module(ids, lengths))
+    module.train()
+    assert not torch.equal(module(ids, lengths), module(ids, lengths))

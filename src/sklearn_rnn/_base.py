@@ -14,11 +14,13 @@ from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted
+from skorch import NeuralNet
 from skorch.callbacks import (
     Callback,
     EarlyStopping,
     GradientNormClipping,
     LRScheduler,
+    PrintLog,
     ProgressBar,
 )
 
@@ -34,6 +36,7 @@ from ._data import (
 )
 from ._loss import WeightedLoss
 from ._module import _CELLS, POOLINGS, RNNModule
+from ._threads import limited_threads, resolve_n_threads, step_work
 
 _OPTIMIZERS = {
     "adam": torch.optim.Adam,
@@ -41,8 +44,23 @@ _OPTIMIZERS = {
     "sgd": torch.optim.SGD,
     "rmsprop": torch.optim.RMSprop,
 }
-# The fully convolutional network of Wang et al. (2017), as LSTM-FCN uses it.
-_FCN_CHANNELS = (128, 256, 128)
+# conv_channels="auto": FCN's three blocks (Wang et al., 2017) at FCN's
+# proportions (1 : 2 : 1) but scaled to the recurrent core, hidden_size,
+# twice it and hidden_size channels, instead of FCN's fixed 128-256-128, so
+# that a small network stays small. At hidden_size=64 that is 64-128-64.
+_CONV_WIDTHS = (1, 2, 1)
+# ... and only for training sets of at most this many sequences, the sizes of
+# the UCR/UEA archives where the FCN family earned its reputation and where
+# the branch bought 30 points of accuracy (GunPoint, BasicMotions). It costs
+# about 3.4 times the LSTM's own time per step; above this size the branch is
+# off, as scikit-learn's HistGradientBoosting switches early_stopping="auto"
+# on by the number of samples.
+_AUTO_CONV_MAX_SEQUENCES = 2000
+# max_epochs="auto": enough epochs for at least this many optimizer steps,
+# and at least _MIN_AUTO_EPOCHS passes over the data, at most _MAX_AUTO_EPOCHS.
+_MIN_AUTO_STEPS = 2000
+_MIN_AUTO_EPOCHS = 10
+_MAX_AUTO_EPOCHS = 1000
 # Prediction needs no gradients, so it can afford larger batches than training.
 _MIN_PREDICT_BATCH_SIZE = 256
 
@@ -50,8 +68,7 @@ _MIN_PREDICT_BATCH_SIZE = 256
 class BaseRNN(BaseEstimator):
     """Base class of RNNClassifier and RNNRegressor; not meant to be used directly.
 
-    Subclasses set ``_skorch_net`` and implement ``_criterion()`` (the torch
-    loss class),
+    Subclasses set ``_loss`` (a key of ``_loss._LOSSES``) and implement
     ``_encode_target(y, *, reset, classes)`` (validated y -> the array the loss
     takes; ``reset`` learns the encoding, otherwise the fitted one is used) and
     ``_output_size()`` (number of network outputs, once the encoding is known).
@@ -73,7 +90,10 @@ class BaseRNN(BaseEstimator):
         "lr": [Interval(Real, 0, None, closed="neither")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
         "device": [str, torch.device],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -85,6 +105,8 @@ class BaseRNN(BaseEstimator):
         "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
         "lr_schedule": [StrOptions({"plateau", "cosine"}), callable, None],
         "callbacks": [list, None],
+        "token_dropout": [Interval(Real, 0, 1, closed="left")],
+        "n_threads": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
     }
 
     def __init__(
@@ -105,7 +127,7 @@ class BaseRNN(BaseEstimator):
         lr=1e-3,
         weight_decay=0.0,
         batch_size=32,
-        max_epochs=100,
+        max_epochs="auto",
         device="auto",
         random_state=None,
         verbose=0,
@@ -117,6 +139,8 @@ class BaseRNN(BaseEstimator):
         clip_grad_norm=None,
         lr_schedule="cosine",
         callbacks=None,
+        token_dropout=0.1,
+        n_threads="auto",
     ):
         self.cell_type = cell_type
         self.hidden_size = hidden_size
@@ -145,6 +169,8 @@ class BaseRNN(BaseEstimator):
         self.clip_grad_norm = clip_grad_norm
         self.lr_schedule = lr_schedule
         self.callbacks = callbacks
+        self.token_dropout = token_dropout
+        self.n_threads = n_threads
 
     # -- fitted state -----------------------------------------------------------
 
@@ -225,21 +251,27 @@ class BaseRNN(BaseEstimator):
         # every random draw of training (initial weights, batch order, dropout)
         # happens inside and is fixed by the seed.
         devices = [device] if device.type == "cuda" else []
-        with torch.random.fork_rng(devices=devices):
+        epochs = 1 if incremental else self._n_epochs(len(train))
+        channels = (
+            self.module_.conv_channels if resume else self._conv_channels(len(train))
+        )
+        n_threads = self._n_threads(len(sequences.lengths), self.batch_size, channels)
+        with limited_threads(n_threads), torch.random.fork_rng(devices=devices):
             torch.manual_seed(seed)
             if resume:
                 net = self.net_
                 net.set_params(
                     lr=self.lr,
                     batch_size=self.batch_size,
-                    max_epochs=self.max_epochs,
+                    max_epochs=epochs,
                     verbose=int(self.verbose),
-                    callbacks=self._callbacks(valid),
+                    callbacks=self._callbacks(valid, epochs),
                 )
             else:
-                net = self._build_net(self._output_size(), device, valid)
+                net = self._build_net(
+                    self._output_size(), device, valid, epochs, channels
+                )
                 net.initialize()
-            epochs = 1 if incremental else self.max_epochs
             net.partial_fit(train, y=None, epochs=epochs)
 
         self.net_ = net
@@ -278,6 +310,46 @@ class BaseRNN(BaseEstimator):
     def _class_weight(self, y):
         return 1.0
 
+    def _n_epochs(self, n_train):
+        """``max_epochs``, or under "auto" the epochs of the step budget.
+
+        "auto" trains for enough epochs to take at least ``_MIN_AUTO_STEPS``
+        optimizer steps, clipped to [``_MIN_AUTO_EPOCHS``,
+        ``_MAX_AUTO_EPOCHS``]: 40 sequences get 1000 steps, not 200, and
+        400,000 get 10 epochs, not 100.
+        """
+        if self.max_epochs != "auto":
+            return self.max_epochs
+        batches = -(-n_train // self.batch_size)
+        epochs = -(-_MIN_AUTO_STEPS // batches)
+        return int(np.clip(epochs, _MIN_AUTO_EPOCHS, _MAX_AUTO_EPOCHS))
+
+    def _n_threads(self, n_sequences, batch_size, channels):
+        """Intra-op threads for batches of ``batch_size`` of ``n_sequences``.
+
+        ``channels``: those of the convolutional branch, None without one.
+        """
+        if self.n_threads != "auto":
+            return self.n_threads
+        channels = channels or ()
+        inputs = (
+            self.embedding_dim
+            if self.embedding_dim is not None
+            else self.n_features_in_
+        )
+        sizes = (inputs, *channels)
+        kernels = tuple(int(k) for k in self.conv_kernel_sizes)
+        per_step = step_work(
+            cell_type=self.cell_type,
+            input_size=inputs,
+            hidden_size=self.hidden_size,
+            num_layers=self.num_layers,
+            bidirectional=self.bidirectional,
+            # A length mismatch is refused when the module is built.
+            conv_layers=list(zip(sizes[:-1], sizes[1:], kernels, strict=False)),
+        )
+        return resolve_n_threads("auto", per_step * min(batch_size, n_sequences))
+
     def _validation_split(self, sequences, target, weight, seed):
         stratify = target if self._stratify_validation() else None
         train_index, valid_index = train_test_split(
@@ -312,7 +384,7 @@ class BaseRNN(BaseEstimator):
                     " Map unseen tokens to the out-of-vocabulary id 1."
                 )
 
-    def _callbacks(self, valid=None):
+    def _callbacks(self, valid, epochs):
         """skorch callbacks for the training options, then the user's own."""
         callbacks = []
         if valid is not None:
@@ -351,7 +423,7 @@ class BaseRNN(BaseEstimator):
             )
         elif self.lr_schedule == "cosine":
             scheduler = LRScheduler(
-                torch.optim.lr_scheduler.CosineAnnealingLR, T_max=self.max_epochs
+                torch.optim.lr_scheduler.CosineAnnealingLR, T_max=epochs
             )
         elif self.lr_schedule is not None:
             scheduler = LRScheduler(self.lr_schedule)
@@ -367,20 +439,31 @@ class BaseRNN(BaseEstimator):
                     f"instances; item {i} is {callback!r}."
                 )
             callbacks.append((f"callback_{i}", callback))
+        if self.verbose >= 1:
+            # Last, so that its table shows what every callback recorded. Only
+            # when printed: skorch's default PrintLog formats its table every
+            # epoch even at verbose=0 (time on small data) and prints whenever
+            # its sink is not ``print`` (as under Ray, which replaces it).
+            callbacks.append(("epoch_log", PrintLog()))
         return callbacks
 
-    def _conv_channels(self):
+    def _conv_channels(self, n_train):
+        """The branch's channels for a first fit on ``n_train`` sequences."""
         if self.conv_channels is None:
             return None
         if not isinstance(self.conv_channels, str):
             return tuple(int(c) for c in self.conv_channels)
-        # FCN's channels for numeric series; none for token ids, where the
-        # branch cost twice the time for no gain in our measurements.
-        return None if self.embedding_dim is not None else _FCN_CHANNELS
+        # None for token ids, where the branch cost twice the time for no
+        # gain in our measurements.
+        if self.embedding_dim is not None or n_train > _AUTO_CONV_MAX_SEQUENCES:
+            return None
+        return tuple(w * self.hidden_size for w in _CONV_WIDTHS)
 
-    def _build_net(self, output_size, device, valid=None):
+    def _build_net(self, output_size, device, valid, epochs, conv_channels):
         token_mode = self.embedding_dim is not None
-        return self._skorch_net(
+        # Plain NeuralNet: the classifier and regressor subclasses only add
+        # callbacks and checks for data that skorch itself splits and scores.
+        return NeuralNet(
             module=RNNModule,
             module__input_size=None if token_mode else self.n_features_in_,
             module__output_size=output_size,
@@ -392,22 +475,27 @@ class BaseRNN(BaseEstimator):
             module__pooling=self.pooling,
             module__embedding_dim=self.embedding_dim,
             module__vocab_size=self.vocab_size_ if token_mode else None,
-            module__conv_channels=self._conv_channels(),
+            module__conv_channels=conv_channels,
             module__conv_kernel_sizes=tuple(int(k) for k in self.conv_kernel_sizes),
             module__instance_norm=self.instance_norm,
+            module__token_dropout=self.token_dropout,
             criterion=WeightedLoss,
             criterion__loss=self._loss,
             optimizer=self._optimizer_class(),
             optimizer__weight_decay=self.weight_decay,
             lr=self.lr,
-            max_epochs=self.max_epochs,
+            max_epochs=epochs,
             batch_size=self.batch_size,
             iterator_train=BucketBatchIterator,
             iterator_train__shuffle=True,
             iterator_valid=BucketBatchIterator,
             # skorch holds out 20 % of the data by default; we train on all of it.
             train_split=None,
-            callbacks=self._callbacks(valid),
+            callbacks=self._callbacks(valid, epochs),
+            # Never fed: skorch gets no validation split (train_split=None).
+            callbacks__valid_loss=None,
+            # _callbacks adds the epoch log where it is printed.
+            callbacks__print_log=None,
             device=str(device),
             verbose=int(self.verbose),
         )
@@ -470,7 +558,12 @@ class BaseRNN(BaseEstimator):
             X, token_mode=self.embedding_dim is not None, n_features=self.n_features_in_
         )
         self._check_input_matches_fit(sequences)
-        return self._network_outputs(self.net_, SequenceDataset(sequences))
+        batch_size = max(self.batch_size, _MIN_PREDICT_BATCH_SIZE)
+        n_threads = self._n_threads(
+            len(sequences.lengths), batch_size, self.module_.conv_channels
+        )
+        with limited_threads(n_threads):
+            return self._network_outputs(self.net_, SequenceDataset(sequences))
 
     def _network_outputs(self, net, dataset):
         """Outputs of ``net`` for every sequence of ``dataset``, in its order."""
@@ -532,8 +625,15 @@ _PARAMETERS_DOC = """\
         (Karim et al., 2018): one ``Conv1d -> BatchNorm -> ReLU`` block per
         entry (its number of channels), then the mean over each sequence's
         valid steps, concatenated with the pooled recurrent output before the
-        head. "auto" is the FCN of Wang et al. (2017), ``(128, 256, 128)``,
-        for numeric sequences and None in token mode. The convolutions
+        head. "auto" is the three blocks of the FCN of Wang et al. (2017)
+        at its 1 : 2 : 1 proportions, scaled to the recurrent core
+        (``hidden_size``, twice it and ``hidden_size`` channels: ``(64, 128,
+        64)`` at the default ``hidden_size=64``), for numeric training sets of
+        at most 2,000 sequences; None in token mode and on larger training
+        sets, where its cost (about 3.4 times the LSTM's per step) matters
+        more than its help (see "Why these defaults" in the user guide). The
+        first fit decides; ``module_.conv_channels`` tells what was built.
+        ``(128, 256, 128)`` is FCN's original width. The convolutions
         find local shapes (a peak, a slope) wherever they occur, which a
         recurrent core trained on a few hundred sequences learns slowly; the
         recurrent core keeps order and long context. Padding never enters the
@@ -567,8 +667,12 @@ _PARAMETERS_DOC = """\
         Number of sequences per training batch. Batches group sequences of
         similar length, so each is padded only to its own longest member.
 
-    max_epochs : int, default=100
-        Number of passes over the training data.
+    max_epochs : int or "auto", default="auto"
+        Number of passes over the training data. "auto" sets a budget of
+        optimizer steps instead: enough epochs for at least 2000 steps
+        (batches), but at least 10 and at most 1000 epochs. 40 sequences in
+        batches of 32 then train for 1000 epochs (2000 steps), 10,000
+        sequences for 10 epochs (3130 steps). An int is used as given.
 
     device : str or torch.device, default="auto"
         "auto" uses CUDA when available, else the CPU; any torch device
@@ -629,6 +733,28 @@ _PARAMETERS_DOC = """\
         The escape hatch for advanced users: extra skorch callbacks run during
         training, after the ones the parameters above create (see skorch's
         documentation). The fitted net (``net_``) holds their fitted state.
+
+    token_dropout : float, default=0.1
+        Token mode only: during training, this share of the token ids (all
+        but padding 0 and the out-of-vocabulary id 1) is replaced by the
+        out-of-vocabulary id 1 at random, anew in every batch ("word
+        dropout"). The training data hold no unknown word, so without it the
+        out-of-vocabulary embedding is never trained and every unseen word
+        at predict time feeds the network an arbitrary vector. Assumes the
+        :class:`~sklearn_rnn.preprocessing.Tokenizer` convention that id 1
+        means "unknown"; set 0 for ids without that convention.
+
+    n_threads : int or "auto", default="auto"
+        Intra-op threads torch uses while this estimator fits or predicts;
+        the previous setting is restored afterwards. "auto" uses one thread
+        per 1M multiply-adds of a batch's time step (batch size times the
+        network's work per step), at least 1 and at most
+        ``torch.get_num_threads()`` or the cores other processes leave free
+        when the fit or prediction starts (Linux): one thread for small
+        networks, where a second gains little and, when another process is
+        busy, costs several times the run time. Bit-for-bit reproducibility
+        holds for a fixed number of threads: other thread counts can round
+        differently.
 """
 
 _ATTRIBUTES_DOC = """\

@@ -8,7 +8,6 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_array, column_or_1d
-from skorch import NeuralNetClassifier
 
 from ._base import _ATTRIBUTES_DOC, _INPUTS_DOC, _PARAMETERS_DOC, BaseRNN
 from ._compat import StrOptions, _fit_context
@@ -57,8 +56,6 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     array(['down', 'up'], dtype='<U4')
     """
 
-    _skorch_net = NeuralNetClassifier
-
     _parameter_constraints: dict = {
         **BaseRNN._parameter_constraints,
         "class_weight": [StrOptions({"balanced"}), dict, None],
@@ -82,7 +79,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         lr=1e-3,
         weight_decay=0.0,
         batch_size=32,
-        max_epochs=100,
+        max_epochs="auto",
         device="auto",
         random_state=None,
         verbose=0,
@@ -94,6 +91,8 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         clip_grad_norm=None,
         lr_schedule="cosine",
         callbacks=None,
+        token_dropout=0.1,
+        n_threads="auto",
         class_weight=None,
     ):
         super().__init__(
@@ -124,6 +123,8 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             clip_grad_norm=clip_grad_norm,
             lr_schedule=lr_schedule,
             callbacks=callbacks,
+            token_dropout=token_dropout,
+            n_threads=n_threads,
         )
         self.class_weight = class_weight
 

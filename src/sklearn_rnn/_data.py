@@ -24,6 +24,12 @@ from scipy import sparse
 # A shuffled epoch sorts pools of this many batches by length: large enough to
 # make batches tight, small enough to keep their composition random.
 _POOL_BATCHES = 50
+# Ragged batches are padded to a multiple of this many steps. oneDNN plans and
+# caches one primitive per input shape (up to 1024 of them, for the life of
+# the process): padding to the batch's own longest member gives every width
+# its own plan and cache entry, rounding up gives 8 times fewer, for at most 7
+# steps of masked padding per batch.
+_WIDTH_MULTIPLE = 8
 
 
 @dataclass(frozen=True)
@@ -452,21 +458,27 @@ def batch_indices(lengths, batch_size, *, shuffle):
 
 
 def take_batch(dataset, index):
-    """Gather one batch, right-padded with zeros to its own longest sequence."""
+    """Gather one batch, right-padded with zeros to its own longest sequence.
+
+    Ragged batches are padded on to the next multiple of ``_WIDTH_MULTIPLE``
+    steps, which bounds the number of distinct batch shapes.
+    """
     lengths = dataset.lengths[index]
     target = None
     if dataset.target is not None:
         target = {"target": dataset.target[index], "weight": dataset.weight[index]}
     if dataset.fixed_length is not None:
         return {"values": dataset.fixed_length[index], "lengths": lengths}, target
-    # At least one step: a batch of empty sequences runs on one padding step.
-    width = max(int(lengths.max()), 1)
-    steps = torch.arange(width)
-    positions = dataset.offsets[index].unsqueeze(1) + steps
-    if int(lengths.min()) == width:
+    longest = int(lengths.max())
+    if int(lengths.min()) == longest > 0:
         # A batch of equal lengths needs no padding: one gather.
+        positions = dataset.offsets[index].unsqueeze(1) + torch.arange(longest)
         values = dataset.values[positions]
     else:
+        # A batch of empty sequences runs on one padding step.
+        width = -(-longest // _WIDTH_MULTIPLE) * _WIDTH_MULTIPLE or 1
+        steps = torch.arange(width)
+        positions = dataset.offsets[index].unsqueeze(1) + steps
         # Zeros, then the valid steps scattered in: padding cannot poison
         # masked pooling, and a batch of empty sequences reads no data at all.
         valid = steps < lengths.unsqueeze(1)

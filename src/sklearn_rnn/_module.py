@@ -41,6 +41,21 @@ def reverse_within_lengths(values, lengths):
     return values.gather(1, index.unsqueeze(2).expand(-1, -1, values.shape[2]))
 
 
+# The Tokenizer's out-of-vocabulary id; 0 is padding.
+_OOV_ID = 1
+
+
+def _drop_tokens(ids, rate):
+    """Replace a random share ``rate`` of the real token ids by the OOV id.
+
+    Without it the OOV embedding is never trained (the training data hold no
+    unknown word), and each unknown word at predict time feeds the network a
+    random vector.
+    """
+    dropped = (torch.rand(ids.shape, device=ids.device) < rate) & (ids > _OOV_ID)
+    return ids.masked_fill(dropped, _OOV_ID)
+
+
 class _BidirectionalCore(nn.Module):
     """Stacked bidirectional recurrent layers that respect per-sequence lengths.
 
@@ -120,7 +135,8 @@ class RNNModule(nn.Module):
         recurrent core, as in LSTM-FCN: one ``Conv1d -> BatchNorm -> ReLU``
         block per entry (its output channels), then the mean over valid steps.
         Its features are concatenated with the pooled recurrent output before
-        the head. Padding never enters it.
+        the head. Padding never enters it. Stored as the attribute
+        ``conv_channels`` (a tuple, or None without a branch).
     conv_kernel_sizes : tuple of int, default=(8, 5, 3)
         Kernel size of each convolution block, one per entry of
         ``conv_channels``.
@@ -129,6 +145,11 @@ class RNNModule(nn.Module):
         valid steps before the recurrent core and the convolutions, and the
         per-sequence mean and log standard deviation are concatenated to the
         head's input, so the level and scale are not lost. Numeric inputs only.
+    token_dropout : float, default=0.0
+        Token mode only: in training, the share of token ids (other than
+        padding 0 and the out-of-vocabulary id 1) replaced by the
+        out-of-vocabulary id 1, so that the embedding of unknown words is
+        trained too (word dropout). No effect in evaluation mode.
 
     See Also
     --------
@@ -168,6 +189,7 @@ class RNNModule(nn.Module):
         conv_channels=None,
         conv_kernel_sizes=(8, 5, 3),
         instance_norm=False,
+        token_dropout=0.0,
     ):
         super().__init__()
         if cell_type not in _CELLS:
@@ -197,6 +219,7 @@ class RNNModule(nn.Module):
                 "in token mode (embedding_dim set)."
             )
         self.instance_norm = InstanceNormalization() if instance_norm else None
+        self.token_dropout = token_dropout
         cell = _CELLS[cell_type]
         self.bidirectional = bidirectional
         self.pooling = pooling
@@ -227,6 +250,8 @@ class RNNModule(nn.Module):
             pooled_size += self.conv.output_size
         else:
             self.conv = None
+        # What the branch was built with (None: no branch), for the estimators.
+        self.conv_channels = conv_channels or None
         if instance_norm:
             pooled_size += 2 * input_size
         self.head_dropout = nn.Dropout(dropout)
@@ -249,6 +274,8 @@ class RNNModule(nn.Module):
             Logits (classification) or predicted values (regression).
         """
         if self.embedding is not None:
+            if self.training and self.token_dropout > 0:
+                values = _drop_tokens(values, self.token_dropout)
             values = self.embedding(values)
         statistics = None
         if self.instance_norm is not None:
@@ -269,6 +296,9 @@ class RNNModule(nn.Module):
         batch, time, size = outputs.shape
         empty = (lengths == 0).unsqueeze(1)
         if self.pooling == "last":
+            if not self.bidirectional and bool((lengths == time).all()):
+                # Equal lengths, no padding: the last step of every sequence.
+                return outputs[:, -1]
             last = (lengths - 1).clamp(min=0)
             index = last.view(batch, 1, 1).expand(-1, 1, size)
             pooled = outputs.gather(1, index).squeeze(1)

@@ -5,7 +5,6 @@ from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_array, check_is_fitted
-from skorch import NeuralNetRegressor
 
 from ._base import _ATTRIBUTES_DOC, _INPUTS_DOC, _PARAMETERS_DOC, BaseRNN
 from ._compat import _fit_context
@@ -49,8 +48,6 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     >>> reg.fit(X, y).predict(X[:2]).shape
     (2,)
     """
-
-    _skorch_net = NeuralNetRegressor
 
     _loss = "squared_error"
 

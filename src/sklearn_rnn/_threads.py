@@ -1,0 +1,108 @@
+"""How many intra-op threads a fit or a prediction uses, and for how long.
+
+torch's OpenMP threads spin-wait between parallel regions. A second thread on
+a small network buys little (each step's matrices are too small to split
+well) and costs a lot as soon as another process wants the core: on a 2-core
+machine with one competing busy process, small fits ran 5-10x slower with 2
+threads than with 1. So a fit uses one thread unless each optimizer step has
+enough arithmetic for more to pay, never more than torch would use anyway
+(``torch.get_num_threads()``, which honours ``OMP_NUM_THREADS`` and the limit
+joblib's loky workers set) nor more than the cores other processes leave
+free when it starts, and only while it runs: the caller's setting is
+restored afterwards and nothing is set at import.
+"""
+
+import contextlib
+import os
+
+import torch
+
+# Multiply-adds per time step of a whole batch (batch size x the network's
+# work per step) that each thread needs to pay for itself. A recurrent core
+# parallelizes within a time step, never across steps, so the batch's work
+# per step decides, not the sequence length. Measured on 2 cores (AMD EPYC,
+# AVX-512), a training step's time on 1 thread / on 2 threads: LSTM(8 -> 64)
+# at batch 32 (0.6M per step) 0.94, with the default conv branch (0.75M)
+# 0.86, at batch 128 (2.4M) 1.19-1.46, with the branch (3.0M) 1.58;
+# LSTM(8 -> 128) at batch 32 (2.2M) 1.53; LSTM(8 -> 256) at batch 128 (35M)
+# 1.72. A thread per 1M multiply-adds gives batch 128 its second thread.
+_WORK_PER_THREAD = 1_000_000
+
+# Multiply-adds per time step of one sequence, per unit of hidden size and
+# input + hidden size, for each cell: 4 gates for an LSTM, 3 for a GRU.
+_GATES = {"lstm": 4, "gru": 3, "rnn": 1}
+
+
+def step_work(
+    *, cell_type, input_size, hidden_size, num_layers, bidirectional, conv_layers
+):
+    """Multiply-adds of the network's forward pass per time step of one sequence.
+
+    ``conv_layers`` lists ``(in_channels, out_channels, kernel_size)`` of the
+    convolutional branch (empty without it).
+    """
+    directions = 2 if bidirectional else 1
+    sizes = [input_size] + [hidden_size * directions] * (num_layers - 1)
+    recurrent = sum(
+        _GATES[cell_type] * hidden_size * (size + hidden_size) * directions
+        for size in sizes
+    )
+    conv = sum(n_in * n_out * kernel for n_in, n_out, kernel in conv_layers)
+    return recurrent + conv
+
+
+def resolve_n_threads(n_threads, work):
+    """The number of threads to use for ``work`` multiply-adds per batch step.
+
+    An int is used as given. ``"auto"``: one thread per ``_WORK_PER_THREAD``
+    multiply-adds, at least 1 and at most ``torch.get_num_threads()`` or the
+    number of cores that other processes leave free.
+    """
+    if n_threads != "auto":
+        return int(n_threads)
+    wanted = int(work // _WORK_PER_THREAD)
+    if wanted <= 1:
+        return 1
+    free = _usable_cores() - busy_cores_elsewhere()
+    return max(1, min(wanted, torch.get_num_threads(), free))
+
+
+def _usable_cores():
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def busy_cores_elsewhere():
+    """How many tasks of other processes are running or ready to run now.
+
+    Linux only (``/proc``), else 0: the system's runnable tasks
+    (``/proc/loadavg``) minus this process's own (``/proc/self/task``). A
+    snapshot, not an average: it sees a busy process at once, where the load
+    average would lag by a minute and count this process's own past work.
+    """
+    try:
+        with open("/proc/loadavg") as loadavg:
+            runnable = int(loadavg.read().split()[3].split("/")[0])
+        own = 0
+        for task in os.listdir("/proc/self/task"):
+            with open(f"/proc/self/task/{task}/stat") as stat:
+                # The state follows the command name, which is in parentheses.
+                own += stat.read().rpartition(")")[2].split()[0] == "R"
+    except (OSError, ValueError, IndexError):
+        return 0
+    return max(0, runnable - own)
+
+
+@contextlib.contextmanager
+def limited_threads(n_threads):
+    """Run the block with ``n_threads`` intra-op threads, then restore the old count."""
+    previous = torch.get_num_threads()
+    if n_threads == previous:
+        yield
+        return
+    torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
