@@ -260,6 +260,11 @@ def main():
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--datasets", default=",".join(DATASETS))
     parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument(
+        "--peers",
+        default="skorch,keras",
+        help="peers to run on the time series, of skorch,keras (default both)",
+    )
     parser.add_argument("--grid", action="store_true")
     parser.add_argument("--output", type=Path, default=None)
     parser.add_argument(
@@ -279,9 +284,14 @@ def main():
         parser.error(f"unknown data sets {unknown}; choose from {list(DATASETS)}")
 
     keras_reason = _peers.keras_unavailable_reason()
-    peers = [] if args.no_peers else ["skorch"]
-    if keras_reason is None and not args.no_peers:
-        peers.append("keras")
+    wanted = set() if args.no_peers else set(args.peers.split(","))
+    if wanted - {"skorch", "keras"}:
+        parser.error(f"unknown peers {sorted(wanted - {'skorch', 'keras'})}")
+    peers = [p for p in ("skorch", "keras") if p in wanted]
+    if "keras" in peers and keras_reason is not None:
+        peers.remove("keras")
+    elif "keras" not in peers and not args.no_peers:
+        keras_reason = "left out with --peers"
     # Data sets run in parallel worker processes, each with torch threads
     # limited so that workers do not compete for the same cores.
     if args.grid:

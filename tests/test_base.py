@@ -388,6 +388,15 @@ def test_conv_branch_parameters(Estimator, ragged_data):
         Estimator(**{**FAST, "conv_channels": (3,)}).fit(X, y)
 
 
+def test_pooling_auto_is_max_for_tokens_and_last_for_numbers(ragged_data):
+    X, y = ragged_data
+    assert RNNClassifier(**FAST).fit(X, y).module_.pooling == "last"
+    ids = [np.array([2, 3, 4]), np.array([3, 2])] * 5
+    text = RNNClassifier(**FAST, embedding_dim=4).fit(ids, np.arange(10) % 2)
+    assert text.module_.pooling == "max"
+    assert RNNClassifier(**FAST, pooling="mean").fit(X, y).module_.pooling == "mean"
+
+
 def test_conv_branch_auto_is_off_in_token_mode():
     X = np.array([[1, 2, 3, 0], [2, 2, 0, 0], [3, 1, 1, 1], [1, 0, 0, 0]] * 5)
     y = np.arange(len(X)) % 2

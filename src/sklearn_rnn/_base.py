@@ -80,7 +80,7 @@ class BaseRNN(BaseEstimator):
         "num_layers": [Interval(Integral, 1, None, closed="left")],
         "bidirectional": ["boolean"],
         "dropout": [Interval(Real, 0, 1, closed="left")],
-        "pooling": [StrOptions(set(POOLINGS))],
+        "pooling": [StrOptions({*POOLINGS, "auto"})],
         "embedding_dim": [Interval(Integral, 1, None, closed="left"), None],
         "vocab_size": [Interval(Integral, 2, None, closed="left"), None],
         "conv_channels": [StrOptions({"auto"}), "array-like", None],
@@ -117,7 +117,7 @@ class BaseRNN(BaseEstimator):
         num_layers=1,
         bidirectional=False,
         dropout=0.0,
-        pooling="last",
+        pooling="auto",
         embedding_dim=None,
         vocab_size=None,
         conv_channels="auto",
@@ -139,7 +139,7 @@ class BaseRNN(BaseEstimator):
         clip_grad_norm=None,
         lr_schedule="cosine",
         callbacks=None,
-        token_dropout=0.1,
+        token_dropout=0.3,
         n_threads="auto",
     ):
         self.cell_type = cell_type
@@ -447,6 +447,15 @@ class BaseRNN(BaseEstimator):
             callbacks.append(("epoch_log", PrintLog()))
         return callbacks
 
+    def _pooling(self):
+        if self.pooling != "auto":
+            return self.pooling
+        # Text: the strongest feature of a review is a word or phrase
+        # anywhere in it, which max pooling keeps and the last step forgets
+        # (BiLSTM-max in InferSent, max over time in Kim's CNN). Numeric
+        # series: the last step, which has read the whole sequence.
+        return "max" if self.embedding_dim is not None else "last"
+
     def _conv_channels(self, n_train):
         """The branch's channels for a first fit on ``n_train`` sequences."""
         if self.conv_channels is None:
@@ -472,7 +481,7 @@ class BaseRNN(BaseEstimator):
             module__num_layers=self.num_layers,
             module__bidirectional=self.bidirectional,
             module__dropout=self.dropout,
-            module__pooling=self.pooling,
+            module__pooling=self._pooling(),
             module__embedding_dim=self.embedding_dim,
             module__vocab_size=self.vocab_size_ if token_mode else None,
             module__conv_channels=conv_channels,
@@ -604,10 +613,12 @@ _PARAMETERS_DOC = """\
     dropout : float, default=0.0
         Dropout probability between stacked layers and before the output layer.
 
-    pooling : {"last", "mean", "max", "attention"}, default="last"
+    pooling : {"auto", "last", "mean", "max", "attention"}, default="auto"
         How the outputs of all time steps become one vector per sequence: the
         output at the last valid step, the mean or max over the valid steps,
-        or a learned attention-weighted mean. Padding never enters.
+        or a learned attention-weighted mean. Padding never enters. "auto" is
+        "max" in token mode (the telling word of a text can be anywhere in
+        it) and "last" for numeric sequences.
 
     embedding_dim : int or None, default=None
         None: X holds numeric sequences. An int switches to token mode: X
@@ -734,13 +745,14 @@ _PARAMETERS_DOC = """\
         training, after the ones the parameters above create (see skorch's
         documentation). The fitted net (``net_``) holds their fitted state.
 
-    token_dropout : float, default=0.1
+    token_dropout : float, default=0.3
         Token mode only: during training, this share of the token ids (all
         but padding 0 and the out-of-vocabulary id 1) is replaced by the
         out-of-vocabulary id 1 at random, anew in every batch ("word
-        dropout"). The training data hold no unknown word, so without it the
-        out-of-vocabulary embedding is never trained and every unseen word
-        at predict time feeds the network an arbitrary vector. Assumes the
+        dropout", 0.3 as in Iyyer et al., 2015). The training data hold no
+        unknown word, so without it the out-of-vocabulary embedding is never
+        trained and every unseen word at predict time feeds the network an
+        arbitrary vector. Assumes the
         :class:`~sklearn_rnn.preprocessing.Tokenizer` convention that id 1
         means "unknown"; set 0 for ids without that convention.
 

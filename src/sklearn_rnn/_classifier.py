@@ -69,7 +69,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         num_layers=1,
         bidirectional=False,
         dropout=0.0,
-        pooling="last",
+        pooling="auto",
         embedding_dim=None,
         vocab_size=None,
         conv_channels="auto",
@@ -91,7 +91,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         clip_grad_norm=None,
         lr_schedule="cosine",
         callbacks=None,
-        token_dropout=0.1,
+        token_dropout=0.3,
         n_threads="auto",
         class_weight=None,
     ):
