@@ -28,7 +28,8 @@ their training curves.
 # the model has to notice the flags, add up the values next to them, and keep
 # that running tally through up to 39 steps of values of exactly the same
 # kind, which it must ignore. The classifier answers after the last step
-# (``pooling="last"``, the default), so only its memory can carry the tally
+# (``pooling="last"``, what the default ``"auto"`` means for numbers), so only
+# its memory can carry the tally
 # to the end.
 
 import matplotlib.pyplot as plt

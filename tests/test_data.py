@@ -273,3 +273,6 @@ def test_ragged_batch_widths_are_multiples_of_eight():
         assert batch["values"].shape[1] >= int(dataset.lengths[index].max())
     assert all(width % 8 == 0 for width in widths)
     assert len(widths) == 25
+    # Batches of equal lengths are rounded too, unless the whole data set is.
+    index = torch.tensor([4, 4, 4])
+    assert take_batch(dataset, index)[0]["values"].shape[1] == 8

@@ -127,6 +127,7 @@ def test_reverse_within_lengths_is_an_involution():
             dict(embedding_dim=4, vocab_size=5, instance_norm=True),
             "instance_norm applies to numeric",
         ),
+        (dict(embedding_dim=4, vocab_size=5, token_dropout=1.0), "token_dropout"),
     ],
 )
 def test_invalid_construction(params, match):

@@ -674,7 +674,13 @@ def test_pipeline_with_rnn_classifier_learns_sentiment():
     pipe = make_pipeline(
         Tokenizer(),
         RNNClassifier(
-            embedding_dim=8, hidden_size=8, max_epochs=20, lr=0.01, random_state=0
+            # 80 optimizer steps: with 40 it scored 0.75-0.9 on the held-out
+            # documents, depending on the seed.
+            embedding_dim=8,
+            hidden_size=8,
+            max_epochs=40,
+            lr=0.01,
+            random_state=0,
         ),
     )
     pipe.fit(X, y)

@@ -10,7 +10,7 @@ import pytest
 import torch
 from skorch.callbacks import Callback
 
-from sklearn_rnn import RNNClassifier, RNNRegressor, _threads
+from sklearn_rnn import RNNClassifier, RNNModule, RNNRegressor, _threads
 from sklearn_rnn._threads import (
     busy_cores_elsewhere,
     limited_threads,
@@ -43,24 +43,20 @@ def two_threads(monkeypatch):
 
 
 def test_step_work_counts_the_multiply_adds_of_each_part():
-    lstm = step_work(
-        cell_type="lstm",
-        input_size=8,
-        hidden_size=64,
-        num_layers=1,
-        bidirectional=False,
-        conv_layers=[],
-    )
-    assert lstm == 4 * 64 * (8 + 64)
-    stacked_gru = step_work(
+    lstm = RNNModule(8, 2, hidden_size=64)
+    assert step_work(lstm) == 4 * 64 * (8 + 64)
+    stacked = RNNModule(
+        8,
+        2,
         cell_type="gru",
-        input_size=8,
         hidden_size=16,
         num_layers=2,
         bidirectional=True,
-        conv_layers=[(8, 4, 3)],
+        conv_channels=(4,),
+        conv_kernel_sizes=(3,),
     )
-    assert stacked_gru == 3 * 16 * (8 + 16) * 2 + 3 * 16 * (32 + 16) * 2 + 8 * 4 * 3
+    gru = 3 * 16 * (8 + 16) * 2 + 3 * 16 * (32 + 16) * 2
+    assert step_work(stacked) == gru + 8 * 4 * 3
 
 
 def test_resolve_n_threads(two_threads, monkeypatch):

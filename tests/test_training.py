@@ -238,3 +238,28 @@ def test_invalid_sample_weight(sample_weight, match, ragged_data):
     X, y = ragged_data
     with pytest.raises(ValueError, match=match):
         RNNClassifier(**FAST).fit(X, y, sample_weight=sample_weight)
+
+
+def test_warm_start_cosine_schedule_never_exceeds_lr(ragged_data):
+    X, y = ragged_data
+    clf = RNNClassifier(
+        hidden_size=4, max_epochs=10, lr=0.01, warm_start=True, random_state=0
+    )
+    clf.fit(X, y).fit(X, y)
+    rates = clf.history_[:, "event_lr"]
+    assert len(rates) == 20
+    # Each fit anneals from lr over its own epochs.
+    np.testing.assert_allclose(rates[10], 0.01)
+    assert max(rates) <= 0.01 + 1e-12
+    assert rates[10:] == sorted(rates[10:], reverse=True)
+
+
+def test_warm_start_takes_the_new_token_dropout():
+    rng = np.random.default_rng(0)
+    ids = [rng.integers(2, 20, size=n) for n in rng.integers(1, 12, size=20)]
+    y = np.arange(20) % 2
+    clf = RNNClassifier(embedding_dim=4, hidden_size=4, max_epochs=1, warm_start=True)
+    clf.fit(ids, y)
+    assert clf.module_.token_dropout == 0.3
+    clf.set_params(token_dropout=0.0).fit(ids, y)
+    assert clf.module_.token_dropout == 0.0

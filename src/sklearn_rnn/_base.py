@@ -251,12 +251,9 @@ class BaseRNN(BaseEstimator):
         # every random draw of training (initial weights, batch order, dropout)
         # happens inside and is fixed by the seed.
         devices = [device] if device.type == "cuda" else []
+        # The step budget counts the batches actually trained on.
         epochs = 1 if incremental else self._n_epochs(len(train))
-        channels = (
-            self.module_.conv_channels if resume else self._conv_channels(len(train))
-        )
-        n_threads = self._n_threads(len(sequences.lengths), self.batch_size, channels)
-        with limited_threads(n_threads), torch.random.fork_rng(devices=devices):
+        with torch.random.fork_rng(devices=devices):
             torch.manual_seed(seed)
             if resume:
                 net = self.net_
@@ -267,12 +264,18 @@ class BaseRNN(BaseEstimator):
                     verbose=int(self.verbose),
                     callbacks=self._callbacks(valid, epochs),
                 )
+                net.module_.token_dropout = self.token_dropout
             else:
+                # The branch follows the size of X as given, so that a
+                # hold-out or zero weights never change the architecture.
+                channels = self._conv_channels(n_samples)
                 net = self._build_net(
                     self._output_size(), device, valid, epochs, channels
                 )
                 net.initialize()
-            net.partial_fit(train, y=None, epochs=epochs)
+            n_threads = self._n_threads(net.module_, len(train), self.batch_size)
+            with limited_threads(n_threads):
+                net.partial_fit(train, y=None, epochs=epochs)
 
         self.net_ = net
         self.history_ = net.history
@@ -315,8 +318,9 @@ class BaseRNN(BaseEstimator):
 
         "auto" trains for enough epochs to take at least ``_MIN_AUTO_STEPS``
         optimizer steps, clipped to [``_MIN_AUTO_EPOCHS``,
-        ``_MAX_AUTO_EPOCHS``]: 40 sequences get 1000 steps, not 200, and
-        400,000 get 10 epochs, not 100.
+        ``_MAX_AUTO_EPOCHS``]: 40 sequences in batches of 32 get 1000
+        epochs (2000 steps) instead of 100 (200 steps), and 400,000 get 10
+        epochs instead of 100.
         """
         if self.max_epochs != "auto":
             return self.max_epochs
@@ -324,31 +328,12 @@ class BaseRNN(BaseEstimator):
         epochs = -(-_MIN_AUTO_STEPS // batches)
         return int(np.clip(epochs, _MIN_AUTO_EPOCHS, _MAX_AUTO_EPOCHS))
 
-    def _n_threads(self, n_sequences, batch_size, channels):
-        """Intra-op threads for batches of ``batch_size`` of ``n_sequences``.
-
-        ``channels``: those of the convolutional branch, None without one.
-        """
+    def _n_threads(self, module, n_sequences, batch_size):
+        """Intra-op threads for ``module`` on batches of ``n_sequences``."""
         if self.n_threads != "auto":
             return self.n_threads
-        channels = channels or ()
-        inputs = (
-            self.embedding_dim
-            if self.embedding_dim is not None
-            else self.n_features_in_
-        )
-        sizes = (inputs, *channels)
-        kernels = tuple(int(k) for k in self.conv_kernel_sizes)
-        per_step = step_work(
-            cell_type=self.cell_type,
-            input_size=inputs,
-            hidden_size=self.hidden_size,
-            num_layers=self.num_layers,
-            bidirectional=self.bidirectional,
-            # A length mismatch is refused when the module is built.
-            conv_layers=list(zip(sizes[:-1], sizes[1:], kernels, strict=False)),
-        )
-        return resolve_n_threads("auto", per_step * min(batch_size, n_sequences))
+        work = step_work(module) * min(batch_size, n_sequences)
+        return resolve_n_threads("auto", work)
 
     def _validation_split(self, sequences, target, weight, seed):
         stratify = target if self._stratify_validation() else None
@@ -422,8 +407,14 @@ class BaseRNN(BaseEstimator):
                 mode="min" if valid is None else "max",
             )
         elif self.lr_schedule == "cosine":
+            # last_epoch=-1: every fit anneals from lr over its own epochs.
+            # skorch would otherwise resume a warm start at the epoch count
+            # of the history, on an optimizer whose lr was reset, and torch's
+            # recursive cosine formula then climbs far above lr.
             scheduler = LRScheduler(
-                torch.optim.lr_scheduler.CosineAnnealingLR, T_max=epochs
+                torch.optim.lr_scheduler.CosineAnnealingLR,
+                T_max=epochs,
+                last_epoch=-1,
             )
         elif self.lr_schedule is not None:
             scheduler = LRScheduler(self.lr_schedule)
@@ -456,15 +447,15 @@ class BaseRNN(BaseEstimator):
         # series: the last step, which has read the whole sequence.
         return "max" if self.embedding_dim is not None else "last"
 
-    def _conv_channels(self, n_train):
-        """The branch's channels for a first fit on ``n_train`` sequences."""
+    def _conv_channels(self, n_samples):
+        """The branch's channels for a first fit on ``n_samples`` sequences."""
         if self.conv_channels is None:
             return None
         if not isinstance(self.conv_channels, str):
             return tuple(int(c) for c in self.conv_channels)
         # None for token ids, where the branch cost twice the time for no
         # gain in our measurements.
-        if self.embedding_dim is not None or n_train > _AUTO_CONV_MAX_SEQUENCES:
+        if self.embedding_dim is not None or n_samples > _AUTO_CONV_MAX_SEQUENCES:
             return None
         return tuple(w * self.hidden_size for w in _CONV_WIDTHS)
 
@@ -568,9 +559,7 @@ class BaseRNN(BaseEstimator):
         )
         self._check_input_matches_fit(sequences)
         batch_size = max(self.batch_size, _MIN_PREDICT_BATCH_SIZE)
-        n_threads = self._n_threads(
-            len(sequences.lengths), batch_size, self.module_.conv_channels
-        )
+        n_threads = self._n_threads(self.module_, len(sequences.lengths), batch_size)
         with limited_threads(n_threads):
             return self._network_outputs(self.net_, SequenceDataset(sequences))
 
@@ -676,7 +665,8 @@ _PARAMETERS_DOC = """\
 
     batch_size : int, default=32
         Number of sequences per training batch. Batches group sequences of
-        similar length, so each is padded only to its own longest member.
+        similar length, so each is padded only to its own longest member
+        (rounded up to a multiple of 8 steps).
 
     max_epochs : int or "auto", default="auto"
         Number of passes over the training data. "auto" sets a budget of
@@ -691,9 +681,12 @@ _PARAMETERS_DOC = """\
 
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialization, batch order and dropout. Fitting twice
-        with the same int and data gives the same model (bit for bit on
-        CPU). The caller's global torch and numpy random states are left as
-        they were. None draws a fresh seed.
+        with the same int and data gives the same model, bit for bit on CPU
+        for the same number of threads (see ``n_threads``: "auto" can take
+        fewer threads when other processes keep the cores busy; set an int
+        for reruns that must match bit for bit). The caller's global torch
+        and numpy random states are left as they were. None draws a fresh
+        seed.
 
     verbose : int, default=0
         0 is silent; 1 prints one line per epoch (epoch, training loss, time,
@@ -760,8 +753,8 @@ _PARAMETERS_DOC = """\
         Intra-op threads torch uses while this estimator fits or predicts;
         the previous setting is restored afterwards. "auto" uses one thread
         per 1M multiply-adds of a batch's time step (batch size times the
-        network's work per step), at least 1 and at most
-        ``torch.get_num_threads()`` or the cores other processes leave free
+        network's work per step), at least 1 and at most the smaller of
+        ``torch.get_num_threads()`` and the cores other processes leave free
         when the fit or prediction starts (Linux): one thread for small
         networks, where a second gains little and, when another process is
         busy, costs several times the run time. Bit-for-bit reproducibility

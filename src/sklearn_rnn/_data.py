@@ -8,7 +8,8 @@ were given. :func:`check_sequences` validates what it read for the networks.
 Every input form of the estimators ends up as the valid steps of all sequences
 stacked end to end (no padding is stored, so memory stays close to the raw
 data size) plus the length of each sequence. A batch gathers its sequences
-into an array padded only to its own longest member; batches group sequences
+into an array padded only to its own longest member (rounded up to a multiple
+of 8 steps); batches group sequences
 of similar length, which on CPU is several times faster than packing and
 markedly faster than padding everything to the global maximum.
 """
@@ -460,8 +461,9 @@ def batch_indices(lengths, batch_size, *, shuffle):
 def take_batch(dataset, index):
     """Gather one batch, right-padded with zeros to its own longest sequence.
 
-    Ragged batches are padded on to the next multiple of ``_WIDTH_MULTIPLE``
-    steps, which bounds the number of distinct batch shapes.
+    Unless every sequence of the data set has the same length, the width is
+    rounded up to a multiple of ``_WIDTH_MULTIPLE`` steps (equal-length
+    batches included), which bounds the number of distinct batch shapes.
     """
     lengths = dataset.lengths[index]
     target = None
@@ -469,22 +471,16 @@ def take_batch(dataset, index):
         target = {"target": dataset.target[index], "weight": dataset.weight[index]}
     if dataset.fixed_length is not None:
         return {"values": dataset.fixed_length[index], "lengths": lengths}, target
-    longest = int(lengths.max())
-    if int(lengths.min()) == longest > 0:
-        # A batch of equal lengths needs no padding: one gather.
-        positions = dataset.offsets[index].unsqueeze(1) + torch.arange(longest)
-        values = dataset.values[positions]
-    else:
-        # A batch of empty sequences runs on one padding step.
-        width = -(-longest // _WIDTH_MULTIPLE) * _WIDTH_MULTIPLE or 1
-        steps = torch.arange(width)
-        positions = dataset.offsets[index].unsqueeze(1) + steps
-        # Zeros, then the valid steps scattered in: padding cannot poison
-        # masked pooling, and a batch of empty sequences reads no data at all.
-        valid = steps < lengths.unsqueeze(1)
-        shape = (len(index), width, *dataset.values.shape[1:])
-        values = dataset.values.new_zeros(shape)
-        values[valid] = dataset.values[positions[valid]]
+    # A batch of empty sequences runs on one padding step.
+    width = -(-int(lengths.max()) // _WIDTH_MULTIPLE) * _WIDTH_MULTIPLE or 1
+    steps = torch.arange(width)
+    positions = dataset.offsets[index].unsqueeze(1) + steps
+    # Zeros, then the valid steps scattered in: padding cannot poison masked
+    # pooling, and a batch of empty sequences reads no data at all.
+    valid = steps < lengths.unsqueeze(1)
+    shape = (len(index), width, *dataset.values.shape[1:])
+    values = dataset.values.new_zeros(shape)
+    values[valid] = dataset.values[positions[valid]]
     return {"values": values, "lengths": lengths}, target
 
 

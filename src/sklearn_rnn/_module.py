@@ -219,6 +219,8 @@ class RNNModule(nn.Module):
                 "in token mode (embedding_dim set)."
             )
         self.instance_norm = InstanceNormalization() if instance_norm else None
+        if not 0 <= token_dropout < 1:
+            raise ValueError(f"token_dropout must be in [0, 1); got {token_dropout!r}.")
         self.token_dropout = token_dropout
         cell = _CELLS[cell_type]
         self.bidirectional = bidirectional
@@ -296,8 +298,15 @@ class RNNModule(nn.Module):
         batch, time, size = outputs.shape
         empty = (lengths == 0).unsqueeze(1)
         if self.pooling == "last":
-            if not self.bidirectional and bool((lengths == time).all()):
+            if (
+                not self.bidirectional
+                and outputs.device.type == "cpu"
+                and not torch.jit.is_tracing()
+                and bool((lengths == time).all())
+            ):
                 # Equal lengths, no padding: the last step of every sequence.
+                # (Not when tracing for ONNX, which would bake this branch in,
+                # nor on a GPU, where the test would wait for the device.)
                 return outputs[:, -1]
             last = (lengths - 1).clamp(min=0)
             index = last.view(batch, 1, 1).expand(-1, 1, size)

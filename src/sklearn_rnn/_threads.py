@@ -3,8 +3,10 @@
 torch's OpenMP threads spin-wait between parallel regions. A second thread on
 a small network buys little (each step's matrices are too small to split
 well) and costs a lot as soon as another process wants the core: on a 2-core
-machine with one competing busy process, small fits ran 5-10x slower with 2
-threads than with 1. So a fit uses one thread unless each optimizer step has
+machine with one competing busy process, fits ran 2.7-5x slower with 2
+threads than with 1 (2.7x for 2,000 x 40 steps at batch 128, 5x for 200 x 24
+steps at batch 32), while on the idle machine 2 threads were 1.15-1.66x
+faster. So a fit uses one thread unless each optimizer step has
 enough arithmetic for more to pay, never more than torch would use anyway
 (``torch.get_num_threads()``, which honours ``OMP_NUM_THREADS`` and the limit
 joblib's loky workers set) nor more than the cores other processes leave
@@ -16,39 +18,40 @@ import contextlib
 import os
 
 import torch
+from torch import nn
 
 # Multiply-adds per time step of a whole batch (batch size x the network's
 # work per step) that each thread needs to pay for itself. A recurrent core
 # parallelizes within a time step, never across steps, so the batch's work
-# per step decides, not the sequence length. Measured on 2 cores (AMD EPYC,
-# AVX-512), a training step's time on 1 thread / on 2 threads: LSTM(8 -> 64)
-# at batch 32 (0.6M per step) 0.94, with the default conv branch (0.75M)
-# 0.86, at batch 128 (2.4M) 1.19-1.46, with the branch (3.0M) 1.58;
-# LSTM(8 -> 128) at batch 32 (2.2M) 1.53; LSTM(8 -> 256) at batch 128 (35M)
-# 1.72. A thread per 1M multiply-adds gives batch 128 its second thread.
+# per step decides, not the sequence length. Measured on 2 idle cores (AMD
+# EPYC, AVX-512), a training step's time on 1 thread / on 2 threads, plain
+# LSTM(8 -> 64) + head: at batch 32 (0.6M per step) 0.94-1.16; at batch 128
+# (2.4M) 1.19-1.59. With a 16-32-16 branch at batch 32 (0.75M) 0.86; with
+# the 64-128-64 branch (2.8M) 1.15-1.28, 1.66 on 150 steps of 1 feature;
+# LSTM(8 -> 256) at batch 128 (35M) 1.72. A thread per 1M multiply-adds
+# gives batch 128 and the default branch their second thread, and keeps a
+# plain LSTM at batch 32 on one.
 _WORK_PER_THREAD = 1_000_000
 
-# Multiply-adds per time step of one sequence, per unit of hidden size and
-# input + hidden size, for each cell: 4 gates for an LSTM, 3 for a GRU.
-_GATES = {"lstm": 4, "gru": 3, "rnn": 1}
 
+def step_work(module):
+    """Multiply-adds of ``module``'s forward pass per time step of one sequence.
 
-def step_work(
-    *, cell_type, input_size, hidden_size, num_layers, bidirectional, conv_layers
-):
-    """Multiply-adds of the network's forward pass per time step of one sequence.
-
-    ``conv_layers`` lists ``(in_channels, out_channels, kernel_size)`` of the
-    convolutional branch (empty without it).
+    Every weight of a recurrent layer (input-to-hidden and hidden-to-hidden)
+    and of a convolution is one multiply-add per time step, so their count is
+    the work; biases, normalization and the head are small next to them.
     """
-    directions = 2 if bidirectional else 1
-    sizes = [input_size] + [hidden_size * directions] * (num_layers - 1)
-    recurrent = sum(
-        _GATES[cell_type] * hidden_size * (size + hidden_size) * directions
-        for size in sizes
-    )
-    conv = sum(n_in * n_out * kernel for n_in, n_out, kernel in conv_layers)
-    return recurrent + conv
+    work = 0
+    for layer in module.modules():
+        if isinstance(layer, nn.RNNBase):
+            work += sum(
+                weight.numel()
+                for name, weight in layer.named_parameters()
+                if name.startswith("weight")
+            )
+        elif isinstance(layer, nn.Conv1d):
+            work += layer.weight.numel()
+    return work
 
 
 def resolve_n_threads(n_threads, work):
