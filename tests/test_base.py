@@ -21,6 +21,7 @@ from sklearn.preprocessing import FunctionTransformer
 from skorch.exceptions import DeviceWarning
 
 from sklearn_rnn import RNNClassifier, RNNModule, RNNRegressor
+from sklearn_rnn._data import SequenceDataset, check_sequences, take_batch
 
 ESTIMATORS = [RNNClassifier, RNNRegressor]
 # A small convolutional branch keeps the default architecture's path covered.
@@ -439,3 +440,30 @@ def test_max_epochs_auto_sets_the_epochs_and_the_schedule(ragged_data):
     assert clf.n_iter_ == len(clf.loss_curve_) == 1000
     # The cosine schedule anneals over the epochs actually run.
     assert clf.net_.optimizer_.param_groups[0]["lr"] < 1e-8
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+@pytest.mark.parametrize("ragged", [False, True])
+def test_batch_norm_statistics_are_those_of_the_final_weights(
+    Estimator, ragged, ragged_data, dense_data
+):
+    # Precise BN: after fit, the running statistics of the branch's batch
+    # norms are the training data's under the final weights, not an average
+    # over the last training batches. With at most 256 sequences they come
+    # from one batch, so the first norm's running mean is exactly the mean of
+    # its input over the valid steps of the training set.
+    X, y = ragged_data if ragged else dense_data
+    model = Estimator(**{**FAST, "max_epochs": 3}).fit(X, _target(Estimator, y))
+    sequences = check_sequences(X)
+    batch, _ = take_batch(SequenceDataset(sequences), torch.arange(len(X)))
+    branch = model.module_.conv
+    norm = branch.norms[0]
+    assert int(norm.num_batches_tracked) == 1 and norm.momentum == 0.1
+    with torch.no_grad():
+        padding = branch.paddings[0]
+        hidden = branch.convs[0](
+            torch.nn.functional.pad(batch["values"].transpose(1, 2), padding)
+        )
+    mask = torch.arange(hidden.shape[2]) < batch["lengths"].unsqueeze(1)
+    expected = hidden.transpose(1, 2)[mask].mean(dim=0)
+    torch.testing.assert_close(norm.running_mean, expected, rtol=1e-4, atol=1e-5)

@@ -189,3 +189,34 @@ def test_token_dropout_replaces_real_ids_by_oov_in_training_only():
     torch.testing.assert_close(module(ids, lengths), module(ids, lengths))
     module.train()
     assert not torch.equal(module(ids, lengths), module(ids, lengths))
+
+
+def test_recompute_batch_statistics_averages_batches_and_keeps_weights():
+    from sklearn_rnn._conv import recompute_batch_statistics
+
+    torch.manual_seed(0)
+    module = RNNModule(2, 1, hidden_size=4, conv_channels=(3,), conv_kernel_sizes=(1,))
+    norm = module.conv.norms[0]
+    weights = {k: v.clone() for k, v in module.state_dict().items()}
+    lengths = torch.tensor([5, 3])
+    batches = [
+        {"values": torch.randn(2, 5, 2) * scale, "lengths": lengths}
+        for scale in (1.0, 3.0)
+    ]
+    # A batch with a single valid step cannot give batch statistics: skipped.
+    batches.append({"values": torch.randn(1, 1, 2), "lengths": torch.tensor([1])})
+    module.eval()
+    recompute_batch_statistics(module, batches)
+    assert not module.training and not norm.training
+    assert norm.momentum == 0.1 and int(norm.num_batches_tracked) == 2
+    # The running mean is the equal-weight mean of the two batches' means over
+    # their valid steps.
+    means = []
+    for batch in batches[:2]:
+        hidden = module.conv.convs[0](batch["values"].transpose(1, 2))
+        mask = torch.arange(5) < batch["lengths"].unsqueeze(1)
+        means.append(hidden.transpose(1, 2)[mask].mean(dim=0))
+    torch.testing.assert_close(norm.running_mean, torch.stack(means).mean(dim=0))
+    for key, value in module.state_dict().items():
+        if "norms" not in key:
+            assert torch.equal(value, weights[key]), key

@@ -26,6 +26,7 @@ from skorch.callbacks import (
 
 from ._callbacks import ValidationScore
 from ._compat import Interval, StrOptions
+from ._conv import recompute_batch_statistics
 from ._data import (
     BucketBatchIterator,
     SequenceDataset,
@@ -276,6 +277,11 @@ class BaseRNN(BaseEstimator):
             n_threads = self._n_threads(net.module_, len(train), self.batch_size)
             with limited_threads(n_threads):
                 net.partial_fit(train, y=None, epochs=epochs)
+                # Not for a chunk of partial_fit, which is no sample of the
+                # data, nor under early stopping, which kept the weights and
+                # statistics whose held-out score it reports.
+                if not incremental and not validate:
+                    recompute_batch_statistics(net.module_, self._batches(net, train))
 
         self.net_ = net
         self.history_ = net.history
@@ -563,6 +569,13 @@ class BaseRNN(BaseEstimator):
         with limited_threads(n_threads):
             return self._network_outputs(self.net_, SequenceDataset(sequences))
 
+    def _batches(self, net, dataset):
+        """``dataset`` as forward-pass inputs on ``net``'s device, sorted by length."""
+        batch_size = max(self.batch_size, _MIN_PREDICT_BATCH_SIZE)
+        for index in batch_indices(dataset.lengths, batch_size, shuffle=False):
+            batch, _ = take_batch(dataset, index)
+            yield {key: value.to(net.device) for key, value in batch.items()}
+
     def _network_outputs(self, net, dataset):
         """Outputs of ``net`` for every sequence of ``dataset``, in its order."""
         batch_size = max(self.batch_size, _MIN_PREDICT_BATCH_SIZE)
@@ -752,7 +765,7 @@ _PARAMETERS_DOC = """\
     n_threads : int or "auto", default="auto"
         Intra-op threads torch uses while this estimator fits or predicts;
         the previous setting is restored afterwards. "auto" uses one thread
-        per 1M multiply-adds of a batch's time step (batch size times the
+        per 500,000 multiply-adds of a batch's time step (batch size times the
         network's work per step), at least 1 and at most the smaller of
         ``torch.get_num_threads()`` and the cores other processes leave free
         when the fit or prediction starts (Linux): one thread for small

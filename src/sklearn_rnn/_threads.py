@@ -28,10 +28,12 @@ from torch import nn
 # LSTM(8 -> 64) + head: at batch 32 (0.6M per step) 0.94-1.16; at batch 128
 # (2.4M) 1.19-1.59. With a 16-32-16 branch at batch 32 (0.75M) 0.86; with
 # the 64-128-64 branch (2.8M) 1.15-1.28, 1.66 on 150 steps of 1 feature;
-# LSTM(8 -> 256) at batch 128 (35M) 1.72. A thread per 1M multiply-adds
-# gives batch 128 and the default branch their second thread, and keeps a
-# plain LSTM at batch 32 on one.
-_WORK_PER_THREAD = 1_000_000
+# LSTM(8 -> 256) at batch 128 (35M) 1.72; at batch 64 (1.2M), one thread
+# made a fit take 1.79 times the two-thread hand-written loop's time
+# (benchmarks/speed.py, section (a)). A thread per 0.5M multiply-adds gives
+# batch 64 and up, and the default branch, their second thread, and keeps a
+# plain LSTM at batch 32 on one. On a loaded machine the free cores decide.
+_WORK_PER_THREAD = 500_000
 
 
 def step_work(module):
