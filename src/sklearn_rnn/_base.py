@@ -765,7 +765,7 @@ _PARAMETERS_DOC = """\
     n_threads : int or "auto", default="auto"
         Intra-op threads torch uses while this estimator fits or predicts;
         the previous setting is restored afterwards. "auto" uses one thread
-        per 500,000 multiply-adds of a batch's time step (batch size times the
+        per 250,000 multiply-adds of a batch's time step (batch size times the
         network's work per step), at least 1 and at most the smaller of
         ``torch.get_num_threads()`` and the cores other processes leave free
         when the fit or prediction starts (Linux): one thread for small

@@ -24,16 +24,16 @@ from torch import nn
 # work per step) that each thread needs to pay for itself. A recurrent core
 # parallelizes within a time step, never across steps, so the batch's work
 # per step decides, not the sequence length. Measured on 2 idle cores (AMD
-# EPYC, AVX-512), a training step's time on 1 thread / on 2 threads, plain
-# LSTM(8 -> 64) + head: at batch 32 (0.6M per step) 0.94-1.16; at batch 128
-# (2.4M) 1.19-1.59. With a 16-32-16 branch at batch 32 (0.75M) 0.86; with
-# the 64-128-64 branch (2.8M) 1.15-1.28, 1.66 on 150 steps of 1 feature;
-# LSTM(8 -> 256) at batch 128 (35M) 1.72; at batch 64 (1.2M), one thread
-# made a fit take 1.79 times the two-thread hand-written loop's time
-# (benchmarks/speed.py, section (a)). A thread per 0.5M multiply-adds gives
-# batch 64 and up, and the default branch, their second thread, and keeps a
-# plain LSTM at batch 32 on one. On a loaded machine the free cores decide.
-_WORK_PER_THREAD = 500_000
+# EPYC, AVX-512), whole fits of a plain LSTM(8 -> h) + head on 200 x 24
+# steps at batch 32, time on 1 thread / on 2 threads: h=8 (16k per step)
+# 0.97, h=16 (49k) 1.02, h=32 (164k) 1.04, h=64 (590k) 1.16-1.19. At batch
+# 64 (1.2M) one thread made a fit take 1.79 times the two-thread
+# hand-written loop's time; at batch 128 (2.4M) 2 threads were 1.19-1.59
+# times faster, with the default 64-128-64 branch at batch 32 (2.8M)
+# 1.15-1.66. A thread per 250k multiply-adds gives h=64 its second thread
+# and keeps smaller networks at batch 32 on one. On a loaded machine the
+# free cores decide.
+_WORK_PER_THREAD = 250_000
 
 
 def step_work(module):
