@@ -23,6 +23,7 @@ from skorch.callbacks import (
     PrintLog,
     ProgressBar,
 )
+from skorch.utils import to_tensor
 
 from ._callbacks import ValidationScore
 from ._compat import Interval, StrOptions
@@ -62,7 +63,8 @@ _AUTO_CONV_MAX_SEQUENCES = 2000
 _MIN_AUTO_STEPS = 2000
 _MIN_AUTO_EPOCHS = 10
 _MAX_AUTO_EPOCHS = 1000
-# Prediction needs no gradients, so it can afford larger batches than training.
+# Prediction (and recomputing batch-norm statistics) needs no gradients, so
+# it can afford larger batches than training.
 _MIN_PREDICT_BATCH_SIZE = 256
 
 
@@ -281,7 +283,11 @@ class BaseRNN(BaseEstimator):
                 # data, nor under early stopping, which kept the weights and
                 # statistics whose held-out score it reports.
                 if not incremental and not validate:
-                    recompute_batch_statistics(net.module_, self._batches(net, train))
+                    inputs = (
+                        to_tensor(batch_inputs, device=net.device)
+                        for _, (batch_inputs, _) in self._sorted_batches(train)
+                    )
+                    recompute_batch_statistics(net.module_, inputs)
 
         self.net_ = net
         self.history_ = net.history
@@ -336,10 +342,8 @@ class BaseRNN(BaseEstimator):
 
     def _n_threads(self, module, n_sequences, batch_size):
         """Intra-op threads for ``module`` on batches of ``n_sequences``."""
-        if self.n_threads != "auto":
-            return self.n_threads
         work = step_work(module) * min(batch_size, n_sequences)
-        return resolve_n_threads("auto", work)
+        return resolve_n_threads(self.n_threads, work)
 
     def _validation_split(self, sequences, target, weight, seed):
         stratify = target if self._stratify_validation() else None
@@ -564,24 +568,26 @@ class BaseRNN(BaseEstimator):
             X, token_mode=self.embedding_dim is not None, n_features=self.n_features_in_
         )
         self._check_input_matches_fit(sequences)
-        batch_size = max(self.batch_size, _MIN_PREDICT_BATCH_SIZE)
-        n_threads = self._n_threads(self.module_, len(sequences.lengths), batch_size)
+        n_threads = self._n_threads(
+            self.module_, len(sequences.lengths), self._predict_batch_size()
+        )
         with limited_threads(n_threads):
             return self._network_outputs(self.net_, SequenceDataset(sequences))
 
-    def _batches(self, net, dataset):
-        """``dataset`` as forward-pass inputs on ``net``'s device, sorted by length."""
-        batch_size = max(self.batch_size, _MIN_PREDICT_BATCH_SIZE)
+    def _predict_batch_size(self):
+        # Prediction needs no gradients, so it can afford larger batches.
+        return max(self.batch_size, _MIN_PREDICT_BATCH_SIZE)
+
+    def _sorted_batches(self, dataset):
+        """``(index, batch)`` over ``dataset`` in prediction batches, by length."""
+        batch_size = self._predict_batch_size()
         for index in batch_indices(dataset.lengths, batch_size, shuffle=False):
-            batch, _ = take_batch(dataset, index)
-            yield {key: value.to(net.device) for key, value in batch.items()}
+            yield index, take_batch(dataset, index)
 
     def _network_outputs(self, net, dataset):
         """Outputs of ``net`` for every sequence of ``dataset``, in its order."""
-        batch_size = max(self.batch_size, _MIN_PREDICT_BATCH_SIZE)
         outputs = None
-        for index in batch_indices(dataset.lengths, batch_size, shuffle=False):
-            batch = take_batch(dataset, index)
+        for index, batch in self._sorted_batches(dataset):
             output = net.evaluation_step(batch, training=False)
             output = output.detach().to("cpu").numpy()
             if outputs is None:

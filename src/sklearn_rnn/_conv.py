@@ -110,7 +110,9 @@ def recompute_batch_statistics(module, batches):
     0.035 from the training set's own statistics. Recomputing the statistics
     of the final weights over the training data ("precise BN", Wu and
     Johnson, 2021) removes the mismatch. Only the batch norms run in training
-    mode here; dropout stays off and no weight changes.
+    mode here; dropout and token dropout stay off and no weight changes.
+    (``torch.optim.swa_utils.update_bn`` does the same for models of one
+    positional input, but puts the whole model in training mode.)
 
     Parameters
     ----------
@@ -120,9 +122,7 @@ def recompute_batch_statistics(module, batches):
         Keyword arguments of ``module``'s forward pass (``values`` and
         ``lengths``), covering the training data, ideally in large batches.
     """
-    norms = [
-        m for m in module.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)
-    ]
+    norms = [m for m in module.modules() if isinstance(m, nn.BatchNorm1d)]
     if not norms:
         return
     was_training = module.training

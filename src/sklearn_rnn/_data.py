@@ -9,9 +9,9 @@ Every input form of the estimators ends up as the valid steps of all sequences
 stacked end to end (no padding is stored, so memory stays close to the raw
 data size) plus the length of each sequence. A batch gathers its sequences
 into an array padded only to its own longest member (rounded up to a multiple
-of 8 steps); batches group sequences
-of similar length, which on CPU is several times faster than packing and
-markedly faster than padding everything to the global maximum.
+of 8 steps); batches group sequences of similar length, which on CPU is
+several times faster than packing and markedly faster than padding
+everything to the global maximum.
 """
 
 from dataclasses import dataclass
@@ -28,8 +28,8 @@ _POOL_BATCHES = 50
 # Ragged batches are padded to a multiple of this many steps. oneDNN plans and
 # caches one primitive per input shape (up to 1024 of them, for the life of
 # the process): padding to the batch's own longest member gives every width
-# its own plan and cache entry, rounding up gives 8 times fewer, for at most 7
-# steps of masked padding per batch.
+# its own plan and cache entry, rounding up gives up to 8 times fewer, for at
+# most 7 steps of masked padding per batch.
 _WIDTH_MULTIPLE = 8
 
 

@@ -135,8 +135,8 @@ class RNNModule(nn.Module):
         recurrent core, as in LSTM-FCN: one ``Conv1d -> BatchNorm -> ReLU``
         block per entry (its output channels), then the mean over valid steps.
         Its features are concatenated with the pooled recurrent output before
-        the head. Padding never enters it. Stored as the attribute
-        ``conv_channels`` (a tuple, or None without a branch).
+        the head. Padding never enters it. The property ``conv_channels``
+        gives what was built (a tuple, or None without a branch).
     conv_kernel_sizes : tuple of int, default=(8, 5, 3)
         Kernel size of each convolution block, one per entry of
         ``conv_channels``.
@@ -252,12 +252,17 @@ class RNNModule(nn.Module):
             pooled_size += self.conv.output_size
         else:
             self.conv = None
-        # What the branch was built with (None: no branch), for the estimators.
-        self.conv_channels = conv_channels or None
         if instance_norm:
             pooled_size += 2 * input_size
         self.head_dropout = nn.Dropout(dropout)
         self.head = nn.Linear(pooled_size, output_size)
+
+    @property
+    def conv_channels(self):
+        """Output channels of each convolution block; None without a branch."""
+        if self.conv is None:
+            return None
+        return tuple(conv.out_channels for conv in self.conv.convs)
 
     def forward(self, values, lengths):
         """Compute one output vector per sequence.

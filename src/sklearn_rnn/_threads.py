@@ -3,10 +3,10 @@
 torch's OpenMP threads spin-wait between parallel regions. A second thread on
 a small network buys little (each step's matrices are too small to split
 well) and costs a lot as soon as another process wants the core: on a 2-core
-machine with one competing busy process, fits ran 2.7-5x slower with 2
-threads than with 1 (2.7x for 2,000 x 40 steps at batch 128, 5x for 200 x 24
-steps at batch 32), while on the idle machine 2 threads were 1.15-1.66x
-faster. So a fit uses one thread unless each optimizer step has
+machine with one competing busy process, fits ran 2.7-3.8x slower with 2
+threads than with 1 (2.7x for 2,000 x 40 steps at batch 128, 3.8x for
+200 x 24 steps at batch 32), while on the idle machine 2 threads were
+1.15-1.66x faster. So a fit uses one thread unless each optimizer step has
 enough arithmetic for more to pay, never more than torch would use anyway
 (``torch.get_num_threads()``, which honours ``OMP_NUM_THREADS`` and the limit
 joblib's loky workers set) nor more than the cores other processes leave
@@ -60,8 +60,9 @@ def resolve_n_threads(n_threads, work):
     """The number of threads to use for ``work`` multiply-adds per batch step.
 
     An int is used as given. ``"auto"``: one thread per ``_WORK_PER_THREAD``
-    multiply-adds, at least 1 and at most ``torch.get_num_threads()`` or the
-    number of cores that other processes leave free.
+    multiply-adds, at least 1 and at most the smaller of
+    ``torch.get_num_threads()`` and the number of cores that other processes
+    leave free.
     """
     if n_threads != "auto":
         return int(n_threads)
