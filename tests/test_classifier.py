@@ -1,3 +1,6 @@
+import sys
+from unittest import mock
+
 import numpy as np
 import pytest
 from sklearn.datasets import make_blobs
@@ -137,8 +140,27 @@ def test_verbose_prints_one_line_per_epoch(verbose, lines, ragged_data, capsys):
         assert "train_loss" in out
 
 
-def test_verbose_2_adds_a_progress_bar(ragged_data, capsys):
+def test_verbose_2_adds_a_progress_bar_in_a_terminal(ragged_data, capsys):
     X, y = ragged_data
-    RNNClassifier(**FAST, verbose=2).fit(X, y)
+    with mock.patch.object(sys.stderr, "isatty", return_value=True, create=True):
+        RNNClassifier(**FAST, verbose=2).fit(X, y)
     captured = capsys.readouterr()
     assert "it/s" in captured.err or "it/s" in captured.out
+
+
+def test_logs_written_to_a_file_hold_no_escape_codes_or_redraws(ragged_data, capsys):
+    # Under capture, stdout and stderr are not terminals, as in CI or a file.
+    X, y = ragged_data
+    RNNClassifier(**FAST, verbose=2, early_stopping=True).fit(X, y)
+    captured = capsys.readouterr()
+    assert "\x1b[" not in captured.out + captured.err
+    assert "\r" not in captured.out + captured.err
+    assert "it/s" not in captured.err
+    assert "train_loss" in captured.out
+
+
+def test_log_colours_best_scores_in_a_terminal(ragged_data, capsys):
+    X, y = ragged_data
+    with mock.patch.object(sys.stdout, "isatty", return_value=True, create=True):
+        RNNClassifier(**{**FAST, "max_epochs": 2}, verbose=1).fit(X, y)
+    assert "\x1b[" in capsys.readouterr().out

@@ -135,16 +135,25 @@ def test_callbacks_must_be_skorch_callbacks(ragged_data):
         RNNClassifier(**FAST, callbacks=[print]).fit(X, y)
 
 
+class HeldOut(Callback):
+    """Keeps the early-stopping hold-out, which fit releases at its end."""
+
+    def on_epoch_end(self, net, **kwargs):
+        self.dataset = dict(net.callbacks_)["valid_score"].dataset
+
+
 @pytest.mark.parametrize("Estimator", [RNNClassifier, RNNRegressor])
 def test_early_stopping_stops_and_keeps_the_best_epoch(Estimator, ragged_data):
     X, y = ragged_data
     y = y if Estimator is RNNClassifier else y.astype(float)
+    held_out = HeldOut()
     model = Estimator(
         **{**FAST, "max_epochs": 60},
         lr=0.05,
         early_stopping=True,
         validation_fraction=0.25,
         n_iter_no_change=3,
+        callbacks=[held_out],
     ).fit(X, y)
     assert model.n_iter_ < 60
     assert len(model.validation_scores_) == model.n_iter_ == len(model.loss_curve_)
@@ -156,19 +165,24 @@ def test_early_stopping_stops_and_keeps_the_best_epoch(Estimator, ragged_data):
     assert model.n_iter_ == best_epoch + 3
     # ...and the weights kept are the best epoch's: re-scoring the held-out
     # split gives the best score, not the last one.
-    callback = dict(model.net_.callbacks_)["valid_score"]
-    outputs = model._network_outputs(model.net_, callback.dataset)
-    rescored = model._validation_score(outputs, callback.dataset)
+    outputs = model._network_outputs(model.net_, held_out.dataset)
+    rescored = model._validation_score(outputs, held_out.dataset)
     assert rescored == pytest.approx(model.best_validation_score_)
+    # The fitted model carries neither the held-out data nor a second copy of
+    # the weights.
+    callbacks = dict(model.net_.callbacks_)
+    assert callbacks["valid_score"].dataset is None
+    assert callbacks["early_stopping"].best_model_weights_ is None
 
 
 def test_early_stopping_split_is_stratified_and_seeded(ragged_data):
     X, y = ragged_data
     params = dict(**FAST, early_stopping=True, validation_fraction=0.25)
-    first = RNNClassifier(**params).fit(X, y)
+    keep = HeldOut()
+    first = RNNClassifier(**params, callbacks=[keep]).fit(X, y)
     second = RNNClassifier(**params).fit(X, y)
     assert first.validation_scores_ == second.validation_scores_
-    held_out = dict(first.net_.callbacks_)["valid_score"].dataset
+    held_out = keep.dataset
     counts = np.bincount(held_out.target.numpy())
     assert abs(counts[0] - counts[1]) <= 1 + abs(np.bincount(y)[0] - np.bincount(y)[1])
     assert len(held_out) == 10

@@ -1,17 +1,18 @@
 """Recurrent neural networks (RNN, LSTM, GRU) as scikit-learn estimators."""
 
+from ._callbacks import StopTraining
 from ._classifier import RNNClassifier
 from ._display import TrainingCurveDisplay
 from ._module import RNNModule
 from ._onnx import export_onnx
 from ._regressor import RNNRegressor
-
-__version__ = "0.1.0.dev0"
+from ._version import __version__
 
 __all__ = [
     "RNNClassifier",
     "RNNModule",
     "RNNRegressor",
+    "StopTraining",
     "TrainingCurveDisplay",
     "__version__",
     "export_onnx",

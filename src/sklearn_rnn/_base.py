@@ -6,6 +6,9 @@ subclassed: its ``**kwargs`` constructor, 20 % validation hold-out, missing
 ``random_state`` and index-valued ``predict`` stay behind ``net_``.
 """
 
+import copy
+import inspect
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -15,30 +18,33 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted
 from skorch import NeuralNet
-from skorch.callbacks import (
-    Callback,
-    EarlyStopping,
-    GradientNormClipping,
-    LRScheduler,
-    PrintLog,
-    ProgressBar,
-)
+from skorch.callbacks import Callback, GradientNormClipping, LRScheduler
 from skorch.utils import to_tensor
 
-from ._callbacks import ValidationScore
+from ._callbacks import (
+    BestWeightsEarlyStopping,
+    EpochLog,
+    FiniteLossCheck,
+    StopTraining,
+    TerminalProgressBar,
+    ValidationScore,
+)
 from ._compat import Interval, StrOptions
 from ._conv import recompute_batch_statistics
 from ._data import (
     BucketBatchIterator,
     SequenceDataset,
     batch_indices,
+    check_feature_names,
     check_sequences,
+    read_feature_names,
     take_batch,
     take_sequences,
 )
 from ._loss import WeightedLoss
 from ._module import _CELLS, POOLINGS, RNNModule
 from ._threads import limited_threads, resolve_n_threads, step_work
+from ._version import __version__
 
 _OPTIMIZERS = {
     "adam": torch.optim.Adam,
@@ -63,6 +69,9 @@ _AUTO_CONV_MAX_SEQUENCES = 2000
 _MIN_AUTO_STEPS = 2000
 _MIN_AUTO_EPOCHS = 10
 _MAX_AUTO_EPOCHS = 1000
+# vocab_size=None learns the embedding table's size from the largest token id;
+# one stray id (a hash, a uint64 that wrapped) must not allocate terabytes.
+_MAX_LEARNED_EMBEDDING_BYTES = 2**30
 # Prediction (and recomputing batch-norm statistics) needs no gradients, so
 # it can afford larger batches than training.
 _MIN_PREDICT_BATCH_SIZE = 256
@@ -175,6 +184,26 @@ class BaseRNN(BaseEstimator):
         self.token_dropout = token_dropout
         self.n_threads = n_threads
 
+    # -- pickling ---------------------------------------------------------------
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state["_sklearn_rnn_version"] = __version__
+        return state
+
+    def __setstate__(self, state):
+        version = state.pop("_sklearn_rnn_version", "unknown")
+        if version != __version__:
+            warnings.warn(
+                f"Unpickling {type(self).__name__} saved with sklearn_rnn "
+                f"{version} under sklearn_rnn {__version__}: the fitted network "
+                "may not load or predict as it did. Refit it, or load it under "
+                f"sklearn_rnn {version}.",
+                UserWarning,
+                stacklevel=2,
+            )
+        super().__setstate__(state)
+
     # -- fitted state -----------------------------------------------------------
 
     @property
@@ -189,7 +218,46 @@ class BaseRNN(BaseEstimator):
         """Train on (X, y): ``max_epochs`` epochs, or one with ``incremental``.
 
         A fitted model is trained further instead of anew with ``warm_start``
-        and with ``incremental`` (``partial_fit``).
+        and with ``incremental`` (``partial_fit``). A fit that raises leaves
+        the estimator as it was before the call. Ctrl-C (KeyboardInterrupt)
+        keeps the epochs completed, if any, and propagates.
+        """
+        resume = (incremental or self.warm_start) and hasattr(self, "net_")
+        rollback = _Rollback(self, self.net_ if resume else None)
+        try:
+            net, epochs_done, validate, interrupt = self._train(
+                X,
+                y,
+                sample_weight,
+                resume=resume,
+                incremental=incremental,
+                classes=classes,
+            )
+        except BaseException:
+            rollback()
+            raise
+        self.net_ = net
+        self.history_ = net.history
+        self.n_iter_ = len(net.history)
+        self.loss_curve_ = [float(loss) for loss in net.history[:, "train_loss"]]
+        if validate:
+            scores = net.history[epochs_done:, "valid_score"]
+            self.validation_scores_ = [float(score) for score in scores]
+            # The score of the epoch whose weights early stopping restored.
+            best_epoch = dict(net.callbacks_)["early_stopping"].best_epoch_
+            self.best_validation_score_ = float(
+                net.history[best_epoch - 1, "valid_score"]
+            )
+        if interrupt is not None:
+            raise interrupt
+        return self
+
+    def _train(self, X, y, sample_weight, *, resume, incremental, classes):
+        """Validate, build or reuse the net and train it.
+
+        Returns ``(net, epochs_done, validate, interrupt)``: the trained net,
+        its epochs before this call, whether a hold-out was scored, and the
+        KeyboardInterrupt to re-raise once the completed epochs are kept.
         """
         if y is None:
             raise ValueError(
@@ -197,7 +265,6 @@ class BaseRNN(BaseEstimator):
                 "is None."
             )
         token_mode = self.embedding_dim is not None
-        resume = (incremental or self.warm_start) and hasattr(self, "net_")
         sequences = check_sequences(
             X, token_mode=token_mode, n_features=self.n_features_in_ if resume else None
         )
@@ -206,8 +273,9 @@ class BaseRNN(BaseEstimator):
                 "X holds no valid time step at all: every sequence is empty or all "
                 "padding, so there is nothing to learn from."
             )
+        feature_names = read_feature_names(X)
         if resume:
-            self._check_input_matches_fit(sequences)
+            self._check_input_matches_fit(sequences, feature_names)
         n_samples = len(sequences.lengths)
         n_targets = len(np.asarray(y))
         if n_targets != n_samples:
@@ -226,6 +294,10 @@ class BaseRNN(BaseEstimator):
             )
         if not resume:
             self.n_features_in_ = sequences.n_features
+            if feature_names is None:
+                self.__dict__.pop("feature_names_in_", None)
+            else:
+                self.feature_names_in_ = feature_names
             if token_mode:
                 self.vocab_size_ = self._learn_vocab_size(sequences)
         # A sample of weight 0 must have no influence, but batch normalization
@@ -256,52 +328,69 @@ class BaseRNN(BaseEstimator):
         devices = [device] if device.type == "cuda" else []
         # The step budget counts the batches actually trained on.
         epochs = 1 if incremental else self._n_epochs(len(train))
+        callbacks = self._callbacks(valid, epochs, incremental=incremental)
         with torch.random.fork_rng(devices=devices):
             torch.manual_seed(seed)
             if resume:
-                net = self.net_
-                net.set_params(
-                    lr=self.lr,
-                    batch_size=self.batch_size,
-                    max_epochs=epochs,
-                    verbose=int(self.verbose),
-                    callbacks=self._callbacks(valid, epochs),
-                )
-                net.module_.token_dropout = self.token_dropout
+                net = self._resume_net(callbacks, epochs)
             else:
                 # The branch follows the size of X as given, so that a
                 # hold-out or zero weights never change the architecture.
                 channels = self._conv_channels(n_samples)
                 net = self._build_net(
-                    self._output_size(), device, valid, epochs, channels
+                    self._output_size(), device, callbacks, epochs, channels
                 )
                 net.initialize()
             n_threads = self._n_threads(net.module_, len(train), self.batch_size)
             with limited_threads(n_threads):
-                net.partial_fit(train, y=None, epochs=epochs)
+                interrupt = _run_epochs(
+                    net, train, epochs, epochs_done, validate, type(self).__name__
+                )
+                check_finite_weights(net.module_)
                 # Not for a chunk of partial_fit, which is no sample of the
                 # data, nor under early stopping, which kept the weights and
-                # statistics whose held-out score it reports.
-                if not incremental and not validate:
-                    inputs = (
-                        to_tensor(batch_inputs, device=net.device)
-                        for _, (batch_inputs, _) in self._sorted_batches(train)
-                    )
-                    recompute_batch_statistics(net.module_, inputs)
+                # statistics whose held-out score it reports, nor after Ctrl-C.
+                if not incremental and not validate and interrupt is None:
+                    try:
+                        self._recompute_batch_statistics(net, train)
+                    except KeyboardInterrupt as exc:
+                        # Training itself completed: keep it.
+                        interrupt = exc
+        return net, epochs_done, validate, interrupt
 
-        self.net_ = net
-        self.history_ = net.history
-        self.n_iter_ = len(net.history)
-        self.loss_curve_ = [float(loss) for loss in net.history[:, "train_loss"]]
-        if validate:
-            scores = net.history[epochs_done:, "valid_score"]
-            self.validation_scores_ = [float(score) for score in scores]
-            # The score of the epoch whose weights early stopping restored.
-            best_epoch = dict(net.callbacks_)["early_stopping"].best_epoch_
-            self.best_validation_score_ = float(
-                net.history[best_epoch - 1, "valid_score"]
-            )
-        return self
+    def _resume_net(self, callbacks, epochs):
+        """The fitted net, set up to train ``epochs`` more with ``callbacks``."""
+        net = self.net_
+        net.set_params(
+            lr=self.lr,
+            batch_size=self.batch_size,
+            max_epochs=epochs,
+            verbose=int(self.verbose),
+        )
+        # Not set_params(callbacks=...): skorch would re-initialize the old
+        # callbacks and keep them, so new settings (early_stopping,
+        # clip_grad_norm, lr_schedule, callbacks) would never take effect.
+        net.callbacks = callbacks
+        net.initialize_callbacks()
+        for group in net.optimizer_.param_groups:
+            # A schedule takes its base rate from "initial_lr" when present:
+            # the previous fit's lr, not this one's.
+            group.pop("initial_lr", None)
+        net.module_.token_dropout = self.token_dropout
+        return net
+
+    def _recompute_batch_statistics(self, net, train):
+        """Precise batch-norm statistics; left as they were on Ctrl-C."""
+        buffers = {name: buffer.clone() for name, buffer in net.module_.named_buffers()}
+        inputs = (
+            to_tensor(batch_inputs, device=net.device)
+            for _, (batch_inputs, _) in self._sorted_batches(train)
+        )
+        try:
+            recompute_batch_statistics(net.module_, inputs)
+        except BaseException:
+            net.module_.load_state_dict(buffers, strict=False)
+            raise
 
     def _check_sample_weight(self, sample_weight, n_samples):
         if sample_weight is None:
@@ -346,13 +435,32 @@ class BaseRNN(BaseEstimator):
         return resolve_n_threads(self.n_threads, work)
 
     def _validation_split(self, sequences, target, weight, seed):
+        n_samples = len(target)
         stratify = target if self._stratify_validation() else None
-        train_index, valid_index = train_test_split(
-            np.arange(len(target)),
-            test_size=self.validation_fraction,
-            random_state=seed % 2**32,
-            stratify=stratify,
-        )
+        # train_test_split's own rule for the size of the hold-out.
+        n_valid = int(np.ceil(self.validation_fraction * n_samples))
+        if n_valid < self._min_validation_samples:
+            raise ValueError(
+                f"early_stopping holds out validation_fraction="
+                f"{self.validation_fraction} of the {n_samples} training "
+                f"sequences, {n_valid} sequence(s); its score needs at least "
+                f"{self._min_validation_samples}. Raise validation_fraction, "
+                "train on more sequences, or set early_stopping=False."
+            )
+        try:
+            train_index, valid_index = train_test_split(
+                np.arange(n_samples),
+                test_size=self.validation_fraction,
+                random_state=seed % 2**32,
+                stratify=stratify,
+            )
+        except ValueError as exc:
+            raise ValueError(
+                "early_stopping cannot hold out validation_fraction="
+                f"{self.validation_fraction} of the {n_samples} training "
+                f"sequences: {exc} Change validation_fraction, train on more "
+                "sequences, or set early_stopping=False."
+            ) from exc
         return tuple(
             SequenceDataset(
                 take_sequences(sequences, index), target[index], weight[index]
@@ -360,16 +468,24 @@ class BaseRNN(BaseEstimator):
             for index in (train_index, valid_index)
         )
 
+    # The fewest held-out sequences whose score means something.
+    _min_validation_samples = 1
+
     def _stratify_validation(self):
         return False
 
-    def _check_input_matches_fit(self, sequences):
+    def _check_input_matches_fit(self, sequences, feature_names):
         if sequences.n_features != self.n_features_in_:
             raise ValueError(
                 f"X has {sequences.n_features} features per time step, but "
                 f"{type(self).__name__} is expecting {self.n_features_in_} features "
                 "as input."
             )
+        check_feature_names(
+            type(self).__name__,
+            getattr(self, "feature_names_in_", None),
+            feature_names,
+        )
         if self.embedding_dim is not None and sequences.values.size:
             max_id = int(sequences.values.max())
             if max_id >= self.vocab_size_:
@@ -379,9 +495,11 @@ class BaseRNN(BaseEstimator):
                     " Map unseen tokens to the out-of-vocabulary id 1."
                 )
 
-    def _callbacks(self, valid, epochs):
+    def _callbacks(self, valid, epochs, *, incremental=False):
         """skorch callbacks for the training options, then the user's own."""
-        callbacks = []
+        # First: a diverged epoch must stop training before anything else
+        # (scoring, schedules, logs) reads its loss.
+        callbacks = [("finite_loss", FiniteLossCheck())]
         if valid is not None:
             # Scoring must run before early stopping reads the score.
             callbacks.append(
@@ -392,10 +510,37 @@ class BaseRNN(BaseEstimator):
                     ),
                 )
             )
+        if self.clip_grad_norm is not None:
+            callbacks.append(
+                ("clip_grad_norm", GradientNormClipping(self.clip_grad_norm))
+            )
+        # partial_fit trains one epoch per call at lr: a schedule is built
+        # per fit and would restart with every call, so it does not apply.
+        if self.lr_schedule is not None and not incremental:
+            callbacks.append(("lr_schedule", self._lr_scheduler(valid, epochs)))
+        if self.verbose >= 2:
+            callbacks.append(("progress_bar", TerminalProgressBar()))
+        for i, callback in enumerate(self.callbacks or []):
+            if not isinstance(callback, Callback):
+                raise TypeError(
+                    "callbacks must be a list of skorch.callbacks.Callback "
+                    f"instances; item {i} is {callback!r}."
+                )
+            callbacks.append((f"callback_{i}", callback))
+        if self.verbose >= 1:
+            # After every callback, so that its table shows what they
+            # recorded. Only when printed: skorch's default PrintLog formats
+            # its table every epoch even at verbose=0 (time on small data)
+            # and prints whenever its sink is not ``print`` (as under Ray,
+            # which replaces it).
+            callbacks.append(("epoch_log", EpochLog()))
+        if valid is not None:
+            # Last: it ends training by raising, and every callback, the
+            # epoch log included, must have seen the final epoch.
             callbacks.append(
                 (
                     "early_stopping",
-                    EarlyStopping(
+                    BestWeightsEarlyStopping(
                         monitor="valid_score",
                         lower_is_better=False,
                         patience=self.n_iter_no_change,
@@ -405,48 +550,28 @@ class BaseRNN(BaseEstimator):
                     ),
                 )
             )
-        if self.clip_grad_norm is not None:
-            callbacks.append(
-                ("clip_grad_norm", GradientNormClipping(self.clip_grad_norm))
-            )
+        return callbacks
+
+    def _lr_scheduler(self, valid, epochs):
         if self.lr_schedule == "plateau":
             # With a held-out split, the schedule follows its score.
-            scheduler = LRScheduler(
+            return LRScheduler(
                 torch.optim.lr_scheduler.ReduceLROnPlateau,
                 monitor="train_loss" if valid is None else "valid_score",
                 mode="min" if valid is None else "max",
             )
-        elif self.lr_schedule == "cosine":
-            # last_epoch=-1: every fit anneals from lr over its own epochs.
-            # skorch would otherwise resume a warm start at the epoch count
-            # of the history, on an optimizer whose lr was reset, and torch's
-            # recursive cosine formula then climbs far above lr.
-            scheduler = LRScheduler(
+        # last_epoch=-1: every fit runs its schedule from lr over its own
+        # epochs. skorch would otherwise resume a warm start at the epoch
+        # count of the history, on an optimizer whose lr was reset, and
+        # torch's recursive formulas then climb far above lr.
+        if self.lr_schedule == "cosine":
+            return LRScheduler(
                 torch.optim.lr_scheduler.CosineAnnealingLR,
                 T_max=epochs,
                 last_epoch=-1,
             )
-        elif self.lr_schedule is not None:
-            scheduler = LRScheduler(self.lr_schedule)
-        if self.lr_schedule is not None:
-            callbacks.append(("lr_schedule", scheduler))
-        if self.verbose >= 2:
-            # tqdm picks a notebook widget or a terminal bar as fits.
-            callbacks.append(("progress_bar", ProgressBar()))
-        for i, callback in enumerate(self.callbacks or []):
-            if not isinstance(callback, Callback):
-                raise TypeError(
-                    "callbacks must be a list of skorch.callbacks.Callback "
-                    f"instances; item {i} is {callback!r}."
-                )
-            callbacks.append((f"callback_{i}", callback))
-        if self.verbose >= 1:
-            # Last, so that its table shows what every callback recorded. Only
-            # when printed: skorch's default PrintLog formats its table every
-            # epoch even at verbose=0 (time on small data) and prints whenever
-            # its sink is not ``print`` (as under Ray, which replaces it).
-            callbacks.append(("epoch_log", PrintLog()))
-        return callbacks
+        _check_scheduler_factory(self.lr_schedule)
+        return LRScheduler(self.lr_schedule, last_epoch=-1)
 
     def _pooling(self):
         if self.pooling != "auto":
@@ -462,14 +587,16 @@ class BaseRNN(BaseEstimator):
         if self.conv_channels is None:
             return None
         if not isinstance(self.conv_channels, str):
-            return tuple(int(c) for c in self.conv_channels)
+            # As given: RNNModule refuses what is not a positive integer
+            # rather than truncating 2.5 to 2.
+            return tuple(self.conv_channels)
         # None for token ids, where the branch cost twice the time for no
         # gain in our measurements.
         if self.embedding_dim is not None or n_samples > _AUTO_CONV_MAX_SEQUENCES:
             return None
         return tuple(w * self.hidden_size for w in _CONV_WIDTHS)
 
-    def _build_net(self, output_size, device, valid, epochs, conv_channels):
+    def _build_net(self, output_size, device, callbacks, epochs, conv_channels):
         token_mode = self.embedding_dim is not None
         # Plain NeuralNet: the classifier and regressor subclasses only add
         # callbacks and checks for data that skorch itself splits and scores.
@@ -486,7 +613,7 @@ class BaseRNN(BaseEstimator):
             module__embedding_dim=self.embedding_dim,
             module__vocab_size=self.vocab_size_ if token_mode else None,
             module__conv_channels=conv_channels,
-            module__conv_kernel_sizes=tuple(int(k) for k in self.conv_kernel_sizes),
+            module__conv_kernel_sizes=tuple(self.conv_kernel_sizes),
             module__instance_norm=self.instance_norm,
             module__token_dropout=self.token_dropout,
             criterion=WeightedLoss,
@@ -501,7 +628,7 @@ class BaseRNN(BaseEstimator):
             iterator_valid=BucketBatchIterator,
             # skorch holds out 20 % of the data by default; we train on all of it.
             train_split=None,
-            callbacks=self._callbacks(valid, epochs),
+            callbacks=callbacks,
             # Never fed: skorch gets no validation split (train_split=None).
             callbacks__valid_loss=None,
             # _callbacks adds the epoch log where it is printed.
@@ -551,7 +678,18 @@ class BaseRNN(BaseEstimator):
     def _learn_vocab_size(self, sequences):
         max_id = int(sequences.values.max())
         if self.vocab_size is None:
-            return max(max_id + 1, 2)
+            vocab_size = max(max_id + 1, 2)
+            table_bytes = vocab_size * self.embedding_dim * 4
+            if table_bytes > _MAX_LEARNED_EMBEDDING_BYTES:
+                raise ValueError(
+                    f"The largest token id is {max_id}, so vocab_size=None would "
+                    f"build an embedding table of {vocab_size} x "
+                    f"{self.embedding_dim} float32 ({table_bytes / 2**30:.3g} "
+                    "GiB), more than the 1 GiB learned from data at most. Ids "
+                    "index that table: number the tokens 0, 1, 2, ... (Tokenizer "
+                    "does), or set vocab_size to the size you mean."
+                )
+            return vocab_size
         if max_id >= self.vocab_size:
             raise ValueError(
                 f"Token id {max_id} is out of range for vocab_size={self.vocab_size} "
@@ -567,12 +705,23 @@ class BaseRNN(BaseEstimator):
         sequences = check_sequences(
             X, token_mode=self.embedding_dim is not None, n_features=self.n_features_in_
         )
-        self._check_input_matches_fit(sequences)
+        self._check_input_matches_fit(sequences, read_feature_names(X))
         n_threads = self._n_threads(
             self.module_, len(sequences.lengths), self._predict_batch_size()
         )
         with limited_threads(n_threads):
-            return self._network_outputs(self.net_, SequenceDataset(sequences))
+            outputs = self._network_outputs(self.net_, SequenceDataset(sequences))
+        not_finite = np.flatnonzero(~np.isfinite(outputs).all(axis=1))
+        if not_finite.size:
+            warnings.warn(
+                f"The network's outputs are not finite for {not_finite.size} "
+                f"sequence(s) (at index {not_finite[:10].tolist()}): their values "
+                "are far outside the range of the training data. Their "
+                "predictions are meaningless.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+        return outputs
 
     def _predict_batch_size(self):
         # Prediction needs no gradients, so it can afford larger batches.
@@ -600,6 +749,115 @@ class BaseRNN(BaseEstimator):
         tags.input_tags.three_d_array = True
         tags.target_tags.required = True
         return tags
+
+
+class _Rollback:
+    """Put an estimator, and the fitted net it trains further, back as it was.
+
+    Called when a fit raises: the estimator's attributes are restored from a
+    shallow copy (a fit assigns new objects; it mutates only the net), and a
+    net trained further gets back its weights, optimizer state, history and
+    settings.
+    """
+
+    def __init__(self, estimator, net=None):
+        self.estimator = estimator
+        self.state = dict(estimator.__dict__)
+        self.net = net
+        if net is not None:
+            self.net_state = dict(net.__dict__)
+            self.module_state = copy.deepcopy(net.module_.state_dict())
+            self.optimizer_state = copy.deepcopy(net.optimizer_.state_dict())
+            self.n_epochs = len(net.history)
+            self.token_dropout = net.module_.token_dropout
+
+    def __call__(self):
+        self.estimator.__dict__.clear()
+        self.estimator.__dict__.update(self.state)
+        net = self.net
+        if net is not None:
+            net.__dict__.clear()
+            net.__dict__.update(self.net_state)
+            net.module_.load_state_dict(self.module_state)
+            net.optimizer_.load_state_dict(self.optimizer_state)
+            del net.history[self.n_epochs :]
+            net.module_.token_dropout = self.token_dropout
+
+
+def _run_epochs(net, train, epochs, epochs_done, validate, owner):
+    """Train ``net`` for ``epochs`` epochs: skorch's ``partial_fit``, but
+    with Ctrl-C told apart from the end of training.
+
+    skorch swallows every ``KeyboardInterrupt``, its own early stopping's
+    and Ctrl-C's alike, and a ``fit`` interrupted by the user then returns as
+    if complete. Here :class:`StopTraining` ends training and a
+    ``KeyboardInterrupt`` is returned, to be raised once the estimator has
+    kept the epochs completed; the interrupted epoch is dropped from the
+    history, so ``n_iter_ == len(loss_curve_)``. With no epoch completed, it
+    propagates at once.
+    """
+    net.notify("on_train_begin", X=train, y=None)
+    interrupt = None
+    try:
+        net.fit_loop(train, None, epochs=epochs)
+    except StopTraining:
+        pass
+    except KeyboardInterrupt as exc:
+        interrupt = exc
+        required = ("train_loss", "valid_score") if validate else ("train_loss",)
+        if len(net.history) > epochs_done and not all(
+            key in net.history[-1] for key in required
+        ):
+            net.history.pop()
+        completed = len(net.history) - epochs_done
+        if not completed:
+            _add_note(
+                exc,
+                f"{owner} was interrupted before completing an epoch; "
+                "the estimator is left as it was before this fit.",
+            )
+            raise
+        _add_note(
+            exc,
+            f"{owner} was interrupted after {completed} of {epochs} epochs; the "
+            "estimator keeps them (n_iter_, loss_curve_) and the weights "
+            "reached, and can predict or train further.",
+        )
+    net.notify("on_train_end", X=train, y=None)
+    return interrupt
+
+
+def _add_note(exc, note):
+    # BaseException.add_note is Python 3.11+; the traceback shows the note.
+    if hasattr(exc, "add_note"):
+        exc.add_note(note)
+
+
+def check_finite_weights(module):
+    """Refuse a trained network whose weights or statistics are not finite."""
+    for name, tensor in [*module.named_parameters(), *module.named_buffers()]:
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            raise ValueError(
+                f"Training produced non-finite values in {name}: the network "
+                "diverged. Lower lr, set clip_grad_norm (e.g. 1.0), or scale "
+                "the inputs (e.g. with SequenceScaler)."
+            )
+
+
+def _check_scheduler_factory(factory):
+    """Refuse an ``lr_schedule`` callable that cannot build a scheduler."""
+    try:
+        inspect.signature(factory).bind(object(), last_epoch=-1)
+    except TypeError as exc:
+        raise TypeError(
+            "lr_schedule must be 'cosine', 'plateau', None or a callable that "
+            "builds a torch scheduler from the optimizer and accepts "
+            "last_epoch, such as a torch.optim.lr_scheduler class or "
+            "functools.partial(torch.optim.lr_scheduler.StepLR, step_size=10); "
+            f"{factory!r} cannot be called that way: {exc}."
+        ) from None
+    except ValueError:
+        pass  # no signature to inspect (some builtins): let torch decide
 
 
 # Shared by the docstrings of RNNClassifier and RNNRegressor.

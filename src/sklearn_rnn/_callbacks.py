@@ -1,14 +1,49 @@
 """skorch callbacks that the estimators build from their parameters."""
 
-from skorch.callbacks import Callback
+import math
+import sys
+
+from skorch.callbacks import Callback, EarlyStopping, PrintLog, ProgressBar
+from skorch.callbacks.logging import Ansi
+
+
+class StopTraining(Exception):
+    """Raise from a skorch callback to end training normally.
+
+    skorch's own idiom, raising ``KeyboardInterrupt``, cannot be told apart
+    from Ctrl-C; ``fit`` lets a ``KeyboardInterrupt`` propagate (after
+    keeping the epochs completed), as scikit-learn's estimators do, and
+    treats ``StopTraining`` as the end of training: the epoch that raised it
+    counts, ``fit`` returns the estimator, and after early stopping the best
+    epoch's weights are restored as usual.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skorch.callbacks import Callback
+    >>> from sklearn_rnn import RNNClassifier, StopTraining
+    >>> class StopAtLoss(Callback):
+    ...     def __init__(self, threshold):
+    ...         self.threshold = threshold
+    ...     def on_epoch_end(self, net, **kwargs):
+    ...         if net.history[-1, "train_loss"] < self.threshold:
+    ...             raise StopTraining
+    >>> X = np.random.default_rng(0).normal(size=(20, 5, 1))
+    >>> clf = RNNClassifier(hidden_size=4, max_epochs=50, callbacks=[StopAtLoss(10.0)])
+    >>> clf.fit(X, [0, 1] * 10).n_iter_
+    1
+    """
 
 
 class ValidationScore(Callback):
     """Score the network on a held-out split after each epoch.
 
-    It records ``valid_score`` in the history, which skorch's
-    ``EarlyStopping`` then watches. The score is scikit-learn's for the
-    estimator (accuracy, or R²), weighted by the held-out sample weights.
+    It records ``valid_score`` in the history, which early stopping then
+    watches, and ``valid_score_best`` (whether it is the best so far), which
+    the epoch log marks. The score is scikit-learn's for the estimator
+    (accuracy, or R²), weighted by the held-out sample weights. The held-out
+    data are released when training ends, so that a fitted model carries no
+    training data.
 
     Parameters
     ----------
@@ -26,6 +61,116 @@ class ValidationScore(Callback):
         self.score = score
         self.outputs = outputs
 
+    def initialize(self):
+        self.best_score_ = -math.inf
+        return self
+
     def on_epoch_end(self, net, **kwargs):
-        value = self.score(self.outputs(net, self.dataset), self.dataset)
-        net.history.record("valid_score", float(value))
+        value = float(self.score(self.outputs(net, self.dataset), self.dataset))
+        net.history.record("valid_score", value)
+        is_best = value > self.best_score_
+        net.history.record("valid_score_best", is_best)
+        if is_best:
+            self.best_score_ = value
+
+    def on_train_end(self, net, **kwargs):
+        # The scorer and output functions are the estimator's bound methods:
+        # dropping them also drops the reference back to it.
+        self.dataset = self.score = self.outputs = None
+
+
+class BestWeightsEarlyStopping(EarlyStopping):
+    """skorch's ``EarlyStopping`` that ends training with :class:`StopTraining`.
+
+    skorch stops by raising ``KeyboardInterrupt``, which ``fit`` must let
+    through when it comes from Ctrl-C. The best epoch's weights are dropped
+    once restored, so the fitted net does not carry a second copy of them.
+    """
+
+    def on_epoch_end(self, net, **kwargs):
+        try:
+            super().on_epoch_end(net, **kwargs)
+        except KeyboardInterrupt:
+            if self.misses_ < self.patience:  # Ctrl-C, not the stopping rule
+                raise
+            raise StopTraining from None
+
+    def on_train_end(self, net, **kwargs):
+        super().on_train_end(net, **kwargs)
+        self.best_model_weights_ = None
+
+
+class FiniteLossCheck(Callback):
+    """Stop with a clear error when the training loss is not finite.
+
+    A diverged network (NaN or infinite loss) would otherwise finish its
+    epochs silently and predict NaN, or ``classes_[0]`` for every row.
+    """
+
+    def on_epoch_end(self, net, **kwargs):
+        loss = net.history[-1, "train_loss"]
+        if not math.isfinite(loss):
+            raise ValueError(
+                f"The training loss became {loss} in epoch {len(net.history)}: "
+                "the network diverged. Lower lr (it is "
+                f"{net.optimizer_.param_groups[0]['lr']:g} now), set "
+                "clip_grad_norm (e.g. 1.0), or scale the inputs (e.g. with "
+                "SequenceScaler)."
+            )
+
+
+class EpochLog(Callback):
+    """One table line per epoch: skorch's ``PrintLog``, best scores marked.
+
+    The best value so far of a column (``train_loss``, ``valid_score``) is
+    followed by ``*``; skorch's colours are added only when standard output
+    is a terminal, so logs written to files and CI hold no escape codes.
+    It wraps rather than subclasses ``PrintLog``, which skorch always runs
+    after every other callback: early stopping, which ends training by
+    raising, must come after the log, or the last epoch's line is lost.
+    """
+
+    def initialize(self):
+        self.table_ = _MarkedPrintLog().initialize()
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        self.table_.on_epoch_end(net, **kwargs)
+
+
+class _MarkedPrintLog(PrintLog):
+    def format_row(self, row, key, color):
+        text = super().format_row(row, key, color="")
+        if row.get(key + "_best"):
+            # super() wrapped the value in "" + ... + Ansi.ENDC.
+            text = text.removesuffix(Ansi.ENDC.value)
+            if _is_terminal(sys.stdout):
+                return f"{color}{text}*{Ansi.ENDC.value}"
+            return f"{text}*"
+        return text
+
+
+class TerminalProgressBar(ProgressBar):
+    """skorch's per-batch progress bar, shown only where it can redraw.
+
+    Outside a terminal or a notebook each update of a tqdm bar is a ``\\r``
+    line in the log, hundreds per epoch.
+    """
+
+    def on_epoch_begin(self, net, **kwargs):
+        self.shown_ = self._use_notebook() or _is_terminal(sys.stderr)
+        if self.shown_:
+            super().on_epoch_begin(net, **kwargs)
+
+    def on_batch_end(self, net, **kwargs):
+        if self.shown_:
+            super().on_batch_end(net, **kwargs)
+
+    def on_epoch_end(self, net, **kwargs):
+        if self.shown_:
+            super().on_epoch_end(net, **kwargs)
+
+
+def _is_terminal(stream):
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())

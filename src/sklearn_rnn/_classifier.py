@@ -1,5 +1,7 @@
 """RNNClassifier: sequence classification with a recurrent network."""
 
+from numbers import Real
+
 import numpy as np
 from scipy.special import expit, softmax
 from sklearn.base import ClassifierMixin
@@ -136,6 +138,16 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     def _class_weight(self, y):
         if self.class_weight is None:
             return 1.0
+        if isinstance(self.class_weight, dict):
+            for label, weight in self.class_weight.items():
+                if not (
+                    isinstance(weight, Real) and np.isfinite(weight) and weight >= 0
+                ):
+                    raise ValueError(
+                        "class_weight values must be finite, non-negative "
+                        f"numbers, as sample_weight's; got {weight!r} for class "
+                        f"{label!r}."
+                    )
         return compute_sample_weight(self.class_weight, y)
 
     def _stratify_validation(self):
@@ -202,10 +214,13 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         if y.ndim == 2 and y.shape[1] > 1:
             return self._encode_multilabel(y, reset=reset)
         y = column_or_1d(y, warn=True)
-        check_classification_targets(y)
+        try:
+            check_classification_targets(y)
+        except TypeError:
+            raise _mixed_labels_error(y) from None
         if reset:
             self._multilabel = False
-            encoder = LabelEncoder().fit(y if classes is None else classes)
+            encoder = _label_encoder(y if classes is None else classes)
             if len(encoder.classes_) < 2:
                 raise ValueError(
                     f"{type(self).__name__} needs samples of at least 2 classes in "
@@ -217,7 +232,10 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
                 "y is 1-D, but the model was fitted on a multilabel indicator "
                 f"matrix of {len(self.classes_)} labels."
             )
-        unseen = np.setdiff1d(y, self.classes_)
+        try:
+            unseen = np.setdiff1d(y, self.classes_)
+        except TypeError:
+            raise _mixed_labels_error(y) from None
         if unseen.size:
             raise ValueError(
                 f"y contains labels not in classes_ {self.classes_.tolist()}: "
@@ -286,3 +304,19 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
         return tags
+
+
+def _label_encoder(labels):
+    try:
+        return LabelEncoder().fit(labels)
+    except TypeError:
+        # NumPy cannot sort labels that mix types (["a", 1], or None).
+        raise _mixed_labels_error(labels) from None
+
+
+def _mixed_labels_error(labels):
+    types = sorted({type(label).__name__ for label in np.asarray(labels).ravel()})
+    return TypeError(
+        f"Class labels must be all strings or all numbers; y mixes {types}. Cast "
+        "them to one type, e.g. y.astype(str)."
+    )

@@ -14,6 +14,8 @@ several times faster than packing and markedly faster than padding
 everything to the global maximum.
 """
 
+import warnings
+from collections.abc import Iterator, Mapping, Set
 from dataclasses import dataclass
 from functools import reduce
 
@@ -104,10 +106,16 @@ def _check_is_collection(X):
             "Sparse input is not supported: X must hold dense sequences, e.g. an "
             "array of shape (n_samples, n_timesteps, n_features)."
         )
-    if X is None or isinstance(X, (str, bytes)):
+    if X is None or isinstance(X, (str, bytes, Mapping, Set, Iterator)):
+        hint = ""
+        if isinstance(X, Iterator):
+            hint = " Turn it into a list first: list(X)."
+        elif isinstance(X, (Mapping, Set)):
+            hint = " Pass its sequences as a list, in the order of y."
         raise TypeError(
             "Expected a collection of sequences (array-like of shape (n_samples, "
-            f"n_timesteps[, n_features]) or a list of arrays), got {type(X).__name__}."
+            f"n_timesteps[, n_features]) or a list of arrays), got "
+            f"{type(X).__name__}.{hint}"
         )
 
 
@@ -145,9 +153,17 @@ def check_dtype(array, where, *, token_mode=False):
     if kind == "c":
         raise ValueError(f"Complex data not supported in {where}.")
     if kind == "O":
-        # Raises TypeError or ValueError naming the first value that is not
-        # a number.
-        array = array.astype(np.int64 if token_mode else np.float64)
+        # As in check_array, an object array of numbers is numeric data.
+        try:
+            array = array.astype(np.int64 if token_mode else np.float64)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(
+                f"{where} must hold numbers, but its object array holds a value "
+                f"that is not one ({exc}). For text, turn documents into token "
+                "ids first (see Tokenizer); a sequence must be an array of shape "
+                "(n_timesteps,) or (n_timesteps, n_features), not nested "
+                "sequences of different lengths."
+            ) from None
         kind = array.dtype.kind
     if token_mode:
         if kind not in "iu":
@@ -221,7 +237,17 @@ def _read_ragged(X, token_mode, n_features, allow_empty):
 def _read_item(item, i, token_mode, allow_empty):
     """Sequence ``i`` of a ragged X as an array of shape (T_i,) or (T_i, F)."""
     # Arrays, the common case, need none of the checks of other types.
-    array = np.asarray(item if isinstance(item, np.ndarray) else _item_values(item, i))
+    if isinstance(item, np.ndarray):
+        array = item
+    else:
+        try:
+            array = np.asarray(_item_values(item, i))
+        except ValueError as exc:  # nested lists of different lengths
+            raise ValueError(
+                f"Sequence {i} is not a rectangular array: expected shape "
+                "(n_timesteps,) or (n_timesteps, n_features) with the same number "
+                f"of features at every step ({exc})."
+            ) from None
     if array.ndim == 0:
         raise ValueError(
             f"Sequence {i} is a scalar; expected each item of X to be a sequence "
@@ -254,7 +280,73 @@ def _item_values(item, i):
         )
     if isinstance(item, (pd.DataFrame, pd.Series)):
         return pandas_to_numpy(item, f"sequence {i}")
+    if isinstance(item, (Mapping, Set, Iterator)):
+        raise TypeError(
+            f"Sequence {i} is a {type(item).__name__}; expected an array-like of "
+            "shape (n_timesteps,) or (n_timesteps, n_features)."
+        )
     return item
+
+
+def read_feature_names(X):
+    """The column names shared by the DataFrame items of a ragged X, or None.
+
+    Each item's columns are its features, as the columns of a DataFrame are
+    for scikit-learn's estimators; as there, only all-string names count. A
+    wide DataFrame's columns are time steps, not features, so it has none.
+    """
+    if not isinstance(X, (list, tuple, pd.Series)) and not (
+        isinstance(X, np.ndarray) and X.dtype == object and X.ndim == 1
+    ):
+        return None
+    names = None
+    for i, item in enumerate(X):
+        if not isinstance(item, pd.DataFrame):
+            continue
+        columns = item.columns
+        if not all(isinstance(name, str) for name in columns):
+            continue
+        if names is None:
+            names, first = np.asarray(columns, dtype=object), i
+        elif not np.array_equal(names, np.asarray(columns, dtype=object)):
+            raise ValueError(
+                f"The DataFrames of X must have the same columns in the same "
+                f"order: sequence {first} has {names.tolist()} and sequence {i} "
+                f"has {list(columns)}."
+            )
+    return names
+
+
+def check_feature_names(owner, fitted, given):
+    """Compare the feature names of X with those seen in fit, as sklearn does.
+
+    Different names (renamed or reordered columns) are an error; names on one
+    side only are a warning, scikit-learn's wording.
+    """
+    if fitted is None and given is None:
+        return
+    if fitted is None:
+        warnings.warn(
+            f"X has feature names, but {owner} was fitted without feature names",
+            UserWarning,
+            stacklevel=4,
+        )
+        return
+    if given is None:
+        warnings.warn(
+            f"X does not have valid feature names, but {owner} was fitted with "
+            "feature names",
+            UserWarning,
+            stacklevel=4,
+        )
+        return
+    if not np.array_equal(fitted, given):
+        raise ValueError(
+            "The feature names should match those that were passed during fit: "
+            f"{owner} was fitted on columns {fitted.tolist()}, X has "
+            f"{given.tolist()}. Select the columns in the order of fit, e.g. "
+            "[frame[names] for frame in X] with names = model.feature_names_in_."
+        )
 
 
 def _step_shape(arrays, n_features):
@@ -360,22 +452,40 @@ def check_sequences(X, *, token_mode=False, n_features=None):
         return Sequences(np.ascontiguousarray(values, dtype=np.int64), raw.lengths)
     if values.ndim == 1:
         values = values[:, np.newaxis]
-    if values.dtype.kind == "f":
-        _check_finite(values, raw.lengths)
-    return Sequences(np.ascontiguousarray(values, dtype=np.float32), raw.lengths)
+    with np.errstate(over="ignore"):  # reported below, with its position
+        float32_values = np.ascontiguousarray(values, dtype=np.float32)
+    # After the cast: a finite float64 beyond float32's range becomes inf.
+    if values.dtype.kind == "f" and not np.isfinite(float32_values).all():
+        _refuse_not_finite(values, raw.lengths)
+    return Sequences(float32_values, raw.lengths)
 
 
 def _check_token_ids(ids):
+    if not ids.size:
+        return
+    # Before the cast to int64, where uint64 ids >= 2**63 would wrap negative.
+    if ids.dtype.kind == "u" and ids.max() > np.iinfo(np.int64).max:
+        raise ValueError(
+            f"Token ids must be at most {np.iinfo(np.int64).max}; found "
+            f"{ids.max()}. Number the tokens 0, 1, 2, ... (Tokenizer does)."
+        )
     if (ids < 0).any():
         raise ValueError(f"Token ids must be >= 0 (0 is padding); found {ids.min()}.")
 
 
-def _check_finite(values, lengths):
-    """Refuse inf and NaN in ``values``, the (T, F) valid steps of sequences."""
-    if np.isfinite(values).all():
-        return
+def _refuse_not_finite(values, lengths):
+    """Say where ``values``, the (T, F) valid steps of sequences, is not finite
+    in float32: inf, NaN, or a finite value beyond float32's range."""
     if np.isinf(values).any():
         raise ValueError("Input X contains infinity; expected finite values.")
+    if not np.isnan(values).any():
+        largest = np.abs(values).max()
+        raise ValueError(
+            f"Input X contains {largest:.3g}, beyond the range of float32 "
+            f"(|x| <= {np.finfo(np.float32).max:.3g}), the precision the network "
+            "computes in; it would become infinity. Scale X first (e.g. with "
+            "SequenceScaler)."
+        )
     position = np.flatnonzero(np.isnan(values).any(axis=1))[0]
     starts = np.cumsum(lengths) - lengths
     # Empty sequences share their start with the next one: the last sequence

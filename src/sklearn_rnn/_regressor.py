@@ -50,6 +50,8 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     """
 
     _loss = "squared_error"
+    # R² is undefined on a single sample.
+    _min_validation_samples = 2
 
     def _validation_score(self, outputs, dataset):
         # R² is the same on the standardized scale the network works on.
@@ -108,9 +110,16 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             self._y_ndim = y.ndim
             self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
             # Weighted, so that samples of weight 0 do not move the scaling.
-            self.target_scaler_ = StandardScaler().fit(
-                y.reshape(len(y), -1), sample_weight=sample_weight
-            )
+            with np.errstate(over="ignore", invalid="ignore"):
+                self.target_scaler_ = StandardScaler().fit(
+                    y.reshape(len(y), -1), sample_weight=sample_weight
+                )
+            if not np.isfinite(self.target_scaler_.scale_).all():
+                raise ValueError(
+                    "y is too large to standardize: its variance overflows "
+                    f"float64 (largest |y| is {np.abs(y).max():.3g}). Rescale y, "
+                    "e.g. divide it by a power of 10."
+                )
         y = y.reshape(len(y), -1)
         if y.shape[1] != self.n_outputs_:
             raise ValueError(
