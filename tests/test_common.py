@@ -99,8 +99,25 @@ EXPECTED_FAILURES = {
 }
 
 
+# SequencePadder refuses integer rows that end in its padding value (0 by
+# default): inverse_transform could not tell that 0 from padding.
+PADDING_VALUE_FAILURE = {
+    "check_estimators_dtypes": (
+        "Transforms integer data (values 0 to 2) whose rows end in 0, the "
+        "default integer padding value: transform refuses such rows, as "
+        "inverse_transform could not tell that 0 from padding (test_padding.py"
+        "::test_sequence_ending_with_the_padding_value_is_refused). Every dtype "
+        "of the check is test_padding.py::test_dtype_is_preserved, and the "
+        "check passes with value=-1 (the second SequencePadder above)."
+    )
+}
+
+
 def expected_failed_checks(estimator):
-    return EXPECTED_FAILURES[type(estimator)]
+    failures = EXPECTED_FAILURES[type(estimator)]
+    if isinstance(estimator, SequencePadder) and estimator.value in ("auto", 0):
+        failures = {**failures, **PADDING_VALUE_FAILURE}
+    return failures
 
 
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)

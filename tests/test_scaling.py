@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_rnn import RNNClassifier
@@ -219,6 +219,54 @@ def test_copy_false_scales_float_arrays_in_place():
     np.testing.assert_array_equal(ints, [[1, 3], [5, 7]])
 
 
+def _windows():
+    """Overlapping windows of one series, as hand-made windowing gives."""
+    series = np.arange(20.0).reshape(10, 2) ** 1.5
+    return series, [series[start : start + 4] for start in (0, 2, 3, 6)]
+
+
+def _reversed_and_forward(array):
+    return [array[::-1], array]
+
+
+@pytest.mark.parametrize(
+    "make_items",
+    [
+        # The fuzz report's case: the same array twice.
+        lambda: [np.array([1.0, 2.0, 3.0])] * 2,
+        lambda: _windows()[1],
+        # Columns of one array share no element, but their byte bounds
+        # overlap: one is copied for nothing, and the result is still right.
+        lambda: [*np.arange(12.0).reshape(3, 4).T[:2], np.ones(3)],
+        # A reversed view starts where the array ends.
+        lambda: _reversed_and_forward(np.arange(6.0)),
+    ],
+)
+@pytest.mark.parametrize("inverse", [False, True])
+def test_copy_false_scales_items_sharing_memory_once(make_items, inverse):
+    items = make_items()
+    scaler = SequenceScaler().fit([x.copy() for x in items])
+    method = "inverse_transform" if inverse else "transform"
+    expected = getattr(scaler, method)([x.copy() for x in items], copy=True)
+    out = getattr(scaler, method)(items, copy=False)
+    for got, want in zip(out, expected, strict=True):
+        np.testing.assert_allclose(got, want)
+
+
+def test_copy_false_still_scales_in_place_what_shares_no_memory():
+    series, windows = _windows()
+    scaler = SequenceScaler().fit([series])
+    expected = scaler.transform(windows)
+    out = scaler.transform(windows, copy=False)
+    # Windows 0 (rows 0-3) and 3 (rows 6-9) share no memory: scaled in place.
+    # Windows 1 and 2 overlap window 0: copied, from the unscaled series.
+    assert out[0] is windows[0]
+    assert out[3] is windows[3]
+    assert out[1] is not windows[1]
+    for got, want in zip(out, expected, strict=True):
+        np.testing.assert_allclose(got, want)
+
+
 def test_dataframe_is_never_modified():
     frame = pd.DataFrame([[1.0, 2.0], [3.0, 4.0]])
     SequenceScaler(copy=False).fit(frame).transform(frame)
@@ -240,7 +288,8 @@ def test_different_number_of_features_at_transform(uneven):
         ("abc", TypeError, "Expected a collection of sequences"),
         ([np.ones((3, 2)), np.ones((2, 3))], ValueError, "same number of features"),
         (np.ones(4), ValueError, "Reshape your data"),
-        ([np.ones(2), np.full(3, np.nan)], ValueError, "no valid time steps"),
+        ([[], np.full(3, np.nan)], ValueError, "X holds no time step"),
+        (np.full((2, 3), np.nan), ValueError, "X holds no time step"),
         (np.array([[1.0, np.inf]]), ValueError, "infinity"),
     ],
 )
@@ -252,6 +301,49 @@ def test_bad_input(X, error, match):
 def test_bad_parameter():
     with pytest.raises(ValueError, match="'with_mean' parameter"):
         SequenceScaler(with_mean="yes").fit([[1.0, 2.0]])
+
+
+def test_empty_sequences_are_kept(uneven):
+    X = [*uneven, np.empty((0, 2)), [], np.full((3, 2), np.nan)]
+    scaler = SequenceScaler().fit(X)
+    # Empty and all-padding sequences hold no step: the statistics are those
+    # of the other sequences.
+    reference = SequenceScaler().fit(uneven)
+    np.testing.assert_allclose(scaler.mean_, reference.mean_)
+    assert scaler.n_samples_seen_ == reference.n_samples_seen_
+    for method in (scaler.transform, scaler.inverse_transform):
+        out = method(X)
+        assert [np.shape(x) for x in out] == [np.shape(x) for x in X]
+        assert np.isnan(out[-1]).all()
+    # Only empty sequences at transform: the fitted number of features holds.
+    assert [x.shape for x in scaler.transform([[], []])] == [(0,), (0,)]
+    padded = SequencePadder().fit_transform(X)
+    assert np.isnan(scaler.transform(padded)[-3:]).all()
+
+
+@pytest.mark.parametrize("X", [[[], []], [np.full((2, 2), np.nan), np.empty((0, 2))]])
+def test_fit_needs_at_least_one_step(X):
+    with pytest.raises(ValueError, match="X holds no time step"):
+        SequenceScaler().fit(X)
+    scaler = SequenceScaler().partial_fit([np.ones((2, 2))])
+    with pytest.raises(ValueError, match="X holds no time step"):
+        scaler.partial_fit(X)
+
+
+def test_pipeline_predicts_an_empty_sequence(ragged_data):
+    # The bare estimator predicts empty sequences; so must the pipeline.
+    X, y = ragged_data
+    clf = RNNClassifier(hidden_size=4, max_epochs=1, random_state=0)
+    pipe = Pipeline([("scale", SequenceScaler()), ("clf", clf)]).fit(X, y)
+    test = [X[0], np.empty((0, 2)), []]
+    scaled = pipe["scale"].transform(test)
+    np.testing.assert_allclose(
+        pipe.predict_proba(test), pipe["clf"].predict_proba(scaled), rtol=1e-5
+    )
+    assert pipe.predict([np.empty((0, 2))]).shape == (1,)
+    # Padded in between, an empty sequence is a row of NaN padding.
+    pipe = make_pipeline(SequenceScaler(), SequencePadder(), clone(clf)).fit(X, y)
+    assert pipe.predict(test).shape == (3,)
 
 
 def test_pickle_and_clone(uneven):

@@ -39,6 +39,132 @@ def _check_n_features(estimator, n_features):
         )
 
 
+def _check_has_steps(sequences):
+    """Refuse training data without a single valid time step.
+
+    Empty sequences are valid input (the estimators take them), but there
+    must be something to learn from.
+    """
+    if not sequences.lengths.any():
+        raise ValueError(
+            f"X holds no time step: all its {len(sequences.lengths)} sequence(s) "
+            "are empty (or all NaN padding); fitting needs at least one sequence "
+            "with at least one step."
+        )
+
+
+def _check_exact_promotion(sequences):
+    """Refuse ragged items whose values the common dtype of X cannot hold.
+
+    The items of a ragged X are stacked in the dtype NumPy promotes their
+    dtypes to. That promotion only loses values from integers to floats
+    (int64 or uint64 with a float, uint64 with int64, all to float64), so
+    only such items are checked, value by value. (NumPy calls the cast of
+    int64 to float64 "safe", so ``np.can_cast`` cannot tell.)
+    """
+    if sequences.items is None:  # one array, one dtype
+        return
+    dtype = sequences.flat.dtype
+    for i, item in enumerate(sequences.items):
+        # An empty item's dtype says nothing and took no part in the promotion.
+        if not item.size or not _may_round(item.dtype, dtype):
+            continue
+        lost = np.flatnonzero(_changed_by_cast(item, dtype))
+        if lost.size:
+            value = item.ravel()[lost[0]]
+            dtypes = sorted({str(a.dtype) for a in sequences.items if a.size})
+            raise ValueError(
+                f"The sequences of X have different dtypes ({', '.join(dtypes)}), "
+                f"which NumPy promotes to {dtype}; {dtype} cannot hold every "
+                f"value exactly: {value} in sequence {i} ({item.dtype}) would "
+                f"become {dtype.type(value).item()!r}. Cast the sequences to one "
+                "dtype yourself: one that holds all their values, or float64 if "
+                "that rounding is acceptable ([np.asarray(x, dtype=np.float64) "
+                "for x in X])."
+            )
+
+
+def _may_round(from_dtype, to_dtype):
+    """Whether a cast from ``from_dtype`` to ``to_dtype`` can change a value."""
+    if from_dtype.kind not in "iu" or to_dtype.kind != "f":
+        return False
+    info = np.iinfo(from_dtype)
+    magnitude_bits = info.bits - 1 if info.min else info.bits
+    return magnitude_bits > np.finfo(to_dtype).nmant + 1
+
+
+def _changed_by_cast(values, dtype):
+    """Which integer ``values`` a cast to the float ``dtype`` changes."""
+    cast = values.astype(dtype)
+    info = np.iinfo(values.dtype)
+    # Rounding can reach 2**63 (2**64 unsigned), just past the largest
+    # integer, where casting back is undefined; the lowest integer is a power
+    # of two, exact in any float.
+    in_range = cast < 2.0 ** (info.bits - 1 if info.min else info.bits)
+    back = np.where(in_range, cast, 0).astype(values.dtype)
+    return ~in_range | (back != values)
+
+
+def _equals_padding(values, value):
+    """Elementwise ``values == value``, where NaN equals NaN."""
+    return np.isnan(values) if np.isnan(value) else values == value
+
+
+def _check_round_trip(out, kept, value, padding):
+    """Refuse padded sequences that ``inverse_transform`` cannot give back.
+
+    ``inverse_transform`` strips the steps next to the padding (trailing for
+    "post", leading for "pre") whose features all equal the padding value: a
+    sequence whose own step there equals it would lose that step.
+    """
+    has_steps = np.flatnonzero(kept)
+    if padding == "post":
+        edge = kept[has_steps] - 1
+    else:
+        edge = out.shape[1] - kept[has_steps]
+    is_padding = _equals_padding(out[has_steps, edge], value)
+    if out.ndim == 3:
+        is_padding = is_padding.all(axis=1)
+    ambiguous = has_steps[is_padding]
+    if not ambiguous.size:
+        return
+    side = "end" if padding == "post" else "start"
+    raise ValueError(
+        f"Sequence(s) at index {ambiguous[:10].tolist()} {side} with a step equal "
+        f"to the padding value ({value.item()!r}) in every feature: inverse_transform "
+        "could not tell that step from the padding and would drop it. "
+        + _ambiguity_hint(out.dtype, value)
+    )
+
+
+def _ambiguity_hint(dtype, value):
+    if dtype.kind == "b":
+        return (
+            "Boolean data holds both of the values it can be padded with: convert "
+            "it to integers (e.g. x.astype(np.int8), padded with value=-1) or to "
+            "float (padded with NaN)."
+        )
+    if dtype.kind == "f" and np.isnan(value):
+        return (
+            "Only trailing all-NaN steps are padding in float data; an all-NaN "
+            "step inside a sequence is missing data: impute it first, or pad "
+            "with a number that the data never holds (the value parameter)."
+        )
+    if dtype.kind == "f":
+        return "Pad with a value that the data never holds, e.g. value='auto' (NaN)."
+    hint = (
+        "Pad with a value that the data never holds (e.g. value=-1 for "
+        "non-negative integers), or convert the sequences to float to pad them "
+        "with NaN."
+    )
+    if value == 0:
+        hint += (
+            " Token ids hold 0 only as padding: give already padded ids without "
+            "their padding (e.g. Tokenizer without max_length)."
+        )
+    return hint
+
+
 def _padding_value(value, dtype):
     """The padding value for data of this dtype, refusing any lossy cast."""
     if isinstance(value, str):  # "auto"
@@ -103,7 +229,11 @@ class SequencePadder(_SequenceTransformerMixin, TransformerMixin, BaseEstimator)
     n_timesteps) of univariate sequences. In float data, trailing steps whose
     features are all NaN are padding and are dropped before padding again, as
     the estimators do; NaN elsewhere is kept. Integer and boolean input is
-    taken as given: a 0 there may be genuine data.
+    taken as given: a 0 there may be genuine data, so a sequence that ends
+    with it is an error (see Notes). An empty sequence (0 steps) becomes a
+    row of padding only. Items of different dtypes are stacked in the dtype
+    NumPy promotes them to, unless that changes a value (int64 beyond 2**53
+    with float items, uint64 with int64): that is an error.
 
     Parameters
     ----------
@@ -114,7 +244,8 @@ class SequencePadder(_SequenceTransformerMixin, TransformerMixin, BaseEstimator)
         without truncation (the inverted-CDF quantile of the training
         lengths), e.g. 0.95 so that a few very long sequences do not set the
         width for all. So ``maxlen=1`` is one step, ``maxlen=1.0`` the longest
-        training sequence.
+        training sequence. The learned width is at least 1, even when most
+        training sequences are empty.
 
     padding : {"post", "pre"}, default="post"
         Where shorter sequences are padded: after ("post") or before ("pre")
@@ -150,11 +281,19 @@ class SequencePadder(_SequenceTransformerMixin, TransformerMixin, BaseEstimator)
     -----
     ``inverse_transform`` finds where each sequence ends (or, with "pre"
     padding, starts) from its padding: it strips the trailing (leading) steps
-    whose features all equal the padding value. So it gives back the original
-    sequences exactly when nothing was truncated and no sequence genuinely
-    ends (starts) with such a step, e.g. token ids never hold 0 and float
-    data is padded with NaN. A sequence that ends with genuine zeros loses
-    them when integer data is padded with 0.
+    whose features all equal the padding value. A sequence whose own step
+    there equals the padding value, e.g. integer data ending with a genuine 0,
+    would lose that step. ``transform`` therefore refuses such a sequence
+    with a ValueError (looking at its last kept step, or its first with "pre"
+    padding), rather than making ``inverse_transform`` drop data without a
+    word or reading genuine zeros as padding. Pad such data with a value it
+    never holds (e.g. ``value=-1``), or convert it to float to pad it with
+    NaN. The common uses are never refused: token ids hold 0 only as padding,
+    and in float data trailing all-NaN steps are padding already (only a NaN
+    step inside a sequence that ends up next to the padding is refused). So
+    ``inverse_transform(transform(X))`` gives back every sequence of X as
+    ``transform`` kept it: exactly, unless it was truncated to ``maxlen_``
+    steps; an empty sequence comes back as an empty array.
 
     The output is 2-D when the training sequences had scalar steps (items of
     shape (T_i,), or a 2-D array), 3-D otherwise; later calls keep that
@@ -215,7 +354,9 @@ class SequencePadder(_SequenceTransformerMixin, TransformerMixin, BaseEstimator)
         self : SequencePadder
             The fitted padder.
         """
-        sequences = read_sequences(X, allow_empty=False)
+        sequences = read_sequences(X)
+        _check_has_steps(sequences)
+        _check_exact_promotion(sequences)
         # Refuse an impossible padding value now rather than at transform.
         _padding_value(self.value, sequences.flat.dtype)
         lengths = sequences.lengths
@@ -225,9 +366,13 @@ class SequencePadder(_SequenceTransformerMixin, TransformerMixin, BaseEstimator)
             maxlen = self.maxlen
         else:
             maxlen = np.quantile(lengths, self.maxlen, method="inverted_cdf")
-        self.maxlen_ = int(maxlen)
+        # The quantile of lengths of mostly empty sequences can be 0: a width
+        # of 0 would hold no step of any sequence.
+        self.maxlen_ = max(int(maxlen), 1)
         self.n_features_in_ = sequences.n_features
         self._scalar_steps = sequences.scalar_steps
+        # The dtype of the output when a call's sequences are all empty.
+        self._dtype = sequences.flat.dtype
         return self
 
     def transform(self, X):
@@ -237,18 +382,24 @@ class SequencePadder(_SequenceTransformerMixin, TransformerMixin, BaseEstimator)
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_features) or list of arrays
             Sequences, in any form listed in the class docstring; they may be
-            longer or shorter than the training sequences.
+            longer or shorter than the training sequences, or empty.
 
         Returns
         -------
         X_tr : ndarray of shape (n_samples, maxlen_) or (n_samples, maxlen_, n_features)
-            The padded sequences, in the dtype of X. 2-D when the training
-            sequences had scalar steps, 3-D otherwise.
+            The padded sequences, in the dtype of X (of the training data when
+            every sequence of X is empty). 2-D when the training sequences had
+            scalar steps, 3-D otherwise.
         """
         check_is_fitted(self)
-        sequences = read_sequences(X, allow_empty=False)
+        sequences = read_sequences(X, n_features=self.n_features_in_)
         _check_n_features(self, sequences.n_features)
+        _check_exact_promotion(sequences)
         flat = sequences.flat
+        if not len(flat):
+            # Only empty sequences: their dtype says nothing (np.asarray([]) is
+            # float64), so token ids would come back as NaN-padded floats.
+            flat = flat.astype(self._dtype)
         if self._scalar_steps and flat.ndim == 2:
             flat = flat[:, 0]
         elif not self._scalar_steps and flat.ndim == 1:
@@ -273,6 +424,7 @@ class SequencePadder(_SequenceTransformerMixin, TransformerMixin, BaseEstimator)
         out[np.repeat(np.arange(n_samples), kept), np.repeat(target, kept) + step] = (
             flat[np.repeat(source, kept) + step]
         )
+        _check_round_trip(out, kept, value, self.padding)
         return out
 
     def inverse_transform(self, X):
@@ -287,9 +439,9 @@ class SequencePadder(_SequenceTransformerMixin, TransformerMixin, BaseEstimator)
         -------
         X_original : list of ndarray of shape (T_i,) or (T_i, n_features)
             One array per sequence, without its padding steps: (T_i,) when X
-            is 2-D. Exact when nothing was truncated and no sequence ends (or,
-            for "pre" padding, starts) with a step equal to the padding
-            value; see Notes.
+            is 2-D; an empty array for a row of padding only. For the output
+            of ``transform``, the sequences as ``transform`` kept them (see
+            Notes).
         """
         check_is_fitted(self)
         if sparse.issparse(X) or isinstance(X, (list, tuple, str, bytes)):
@@ -309,7 +461,7 @@ class SequencePadder(_SequenceTransformerMixin, TransformerMixin, BaseEstimator)
             )
         _check_n_features(self, 1 if X.ndim == 2 else X.shape[2])
         value = _padding_value(self.value, X.dtype)
-        is_padding = np.isnan(X) if np.isnan(value) else X == value
+        is_padding = _equals_padding(X, value)
         if X.ndim == 3:
             is_padding = is_padding.all(axis=2)
         n_steps = X.shape[1]

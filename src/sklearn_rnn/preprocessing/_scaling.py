@@ -8,10 +8,58 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._compat import _fit_context
 from .._data import read_sequences
-from ._padding import _check_n_features, _SequenceTransformerMixin
+from ._padding import _check_has_steps, _check_n_features, _SequenceTransformerMixin
+
+try:  # NumPy >= 2.0
+    from numpy.lib.array_utils import byte_bounds
+except ImportError:  # pragma: no cover
+    from numpy import byte_bounds
 
 # Fitted attributes of StandardScaler that hold all of its state.
 _STATE = ("mean_", "var_", "scale_", "n_samples_seen_")
+
+
+def _can_scale_in_place(array, original, copy):
+    """Whether ``array`` may be scaled in place and returned.
+
+    copy=False asks for it, but only the caller's own writable float array
+    (not a conversion of a list, a DataFrame or an integer array) can take it.
+    """
+    return (
+        not copy
+        and array is original
+        and array.dtype in (np.float32, np.float64)
+        and array.flags.writeable
+    )
+
+
+def _without_overlaps(arrays, in_place):
+    """``in_place`` with False for arrays that share memory with a kept one.
+
+    An item given twice, or overlapping windows of one series, would be
+    scaled once per item if each were scaled in place. Byte bounds, sorted
+    by start, find every overlap in O(n log n); for strided arrays they are
+    conservative (an overlap of bounds may share no element), which only
+    costs a copy.
+    """
+    in_place = list(in_place)
+    candidates = [i for i, keep in enumerate(in_place) if keep and arrays[i].size]
+    bounds = np.array([byte_bounds(arrays[i]) for i in candidates]).reshape(-1, 2)
+    # Sorted by start, an array overlaps a kept one if and only if it starts
+    # before the furthest end of those kept so far. Stable: of arrays with
+    # the same start, the first in X stays in place.
+    end_of_kept = 0
+    for k in np.argsort(bounds[:, 0], kind="stable"):
+        start, end = bounds[k]
+        if start < end_of_kept:
+            in_place[candidates[k]] = False
+        else:
+            end_of_kept = max(end_of_kept, end)
+    return in_place
+
+
+def _float_copy(array):
+    return np.array(array, dtype=np.float32 if array.dtype == np.float32 else float)
 
 
 class SequenceScaler(_SequenceTransformerMixin, TransformerMixin, BaseEstimator):
@@ -30,7 +78,9 @@ class SequenceScaler(_SequenceTransformerMixin, TransformerMixin, BaseEstimator)
     StandardScaler does: the NaN padding of a padded array stays padding, and
     a NaN inside a sequence stays missing (the estimators will refuse it).
     Integer and boolean data is scaled as numbers and returned as float64; do
-    not scale token ids, which are categories, not quantities.
+    not scale token ids, which are categories, not quantities. Empty
+    sequences (0 steps, or all NaN padding) are kept as they are, as the
+    estimators take them; fitting needs at least one step.
 
     Parameters
     ----------
@@ -45,7 +95,9 @@ class SequenceScaler(_SequenceTransformerMixin, TransformerMixin, BaseEstimator)
         If False, try to avoid a copy and scale in place: float arrays (and
         float arrays inside a list) are then modified and returned. This is
         not guaranteed to always work in place; e.g. integer data, DataFrames
-        and read-only arrays are always copied.
+        and read-only arrays are always copied, and so is an item that shares
+        memory with another item (the same array twice, overlapping windows of
+        one series), so that every step is scaled exactly once.
 
     Attributes
     ----------
@@ -161,7 +213,8 @@ class SequenceScaler(_SequenceTransformerMixin, TransformerMixin, BaseEstimator)
         return self._partial_fit(X)
 
     def _partial_fit(self, X):
-        sequences = read_sequences(X, allow_empty=False)
+        sequences = read_sequences(X, n_features=getattr(self, "n_features_in_", None))
+        _check_has_steps(sequences)
         if hasattr(self, "n_features_in_"):
             _check_n_features(self, sequences.n_features)
         steps = sequences.valid_steps
@@ -188,7 +241,7 @@ class SequenceScaler(_SequenceTransformerMixin, TransformerMixin, BaseEstimator)
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_features) or list of arrays
             Sequences, in any form listed in the class docstring; they may be
-            longer or shorter than the training sequences.
+            longer or shorter than the training sequences, or empty.
         copy : bool, default=None
             Copy the input X or not; None uses the ``copy`` parameter.
 
@@ -219,43 +272,35 @@ class SequenceScaler(_SequenceTransformerMixin, TransformerMixin, BaseEstimator)
     def _apply(self, X, copy, inverse):
         check_is_fitted(self)
         copy = self.copy if copy is None else copy
-        sequences = read_sequences(X, allow_empty=False)
+        sequences = read_sequences(X, n_features=self.n_features_in_)
         _check_n_features(self, sequences.n_features)
 
-        def scale(array, owned):
-            # Scaling in place is what copy=False asks for, but only the
-            # caller's own writable float array can take it.
-            in_place = (
-                not copy
-                and owned
-                and array.dtype in (np.float32, np.float64)
-                and array.flags.writeable
-            )
-            if not in_place:
-                dtype = np.float32 if array.dtype == np.float32 else np.float64
-                array = np.array(array, dtype=dtype)
-            # A (T,) or (n, T) array of univariate sequences broadcasts with the
-            # (1,) statistics just as (..., F) arrays do with (F,) ones.
-            if inverse:
-                if self.with_std:
-                    array *= self.scale_
-                if self.with_mean:
-                    array += self.mean_
-            else:
-                if self.with_mean:
-                    array -= self.mean_
-                if self.with_std:
-                    array /= self.scale_
-            return array
-
         if sequences.array is not None:
-            out = scale(sequences.array, owned=sequences.array is X)
+            out = sequences.array
+            if not _can_scale_in_place(out, X, copy):
+                out = _float_copy(out)
+            self._scale(out, inverse)
             if isinstance(X, pd.DataFrame):
                 return pd.DataFrame(out, index=X.index, columns=X.columns)
             return out
+        arrays = sequences.items
+        in_place = _without_overlaps(
+            arrays,
+            [
+                _can_scale_in_place(array, original, copy)
+                for original, array in zip(X, arrays, strict=True)
+            ],
+        )
+        # Every copy is taken before any array is scaled in place: an item
+        # that is copied may share memory with one that is not.
+        arrays = [
+            array if keep else _float_copy(array)
+            for array, keep in zip(arrays, in_place, strict=True)
+        ]
+        for array in arrays:
+            self._scale(array, inverse)
         items = []
-        for original, array in zip(X, sequences.items, strict=True):
-            item = scale(array, owned=array is original)
+        for original, item in zip(X, arrays, strict=True):
             if isinstance(original, pd.Series):
                 item = pd.Series(item, index=original.index, name=original.name)
             elif isinstance(original, pd.DataFrame):
@@ -274,3 +319,22 @@ class SequenceScaler(_SequenceTransformerMixin, TransformerMixin, BaseEstimator)
         if isinstance(X, pd.Series):
             return pd.Series(out, index=X.index, name=X.name)
         return out
+
+    def _scale(self, array, inverse):
+        """Scale the float ``array`` in place, or scale it back."""
+        if not array.size:
+            # An empty (0,) item of multivariate data does not broadcast with
+            # the (n_features,) statistics, and has nothing to scale.
+            return
+        # A (T,) or (n, T) array of univariate sequences broadcasts with the
+        # (1,) statistics just as (..., F) arrays do with (F,) ones.
+        if inverse:
+            if self.with_std:
+                array *= self.scale_
+            if self.with_mean:
+                array += self.mean_
+        else:
+            if self.with_mean:
+                array -= self.mean_
+            if self.with_std:
+                array /= self.scale_
