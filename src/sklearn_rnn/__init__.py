@@ -5,6 +5,7 @@ from ._classifier import RNNClassifier
 from ._display import TrainingCurveDisplay
 from ._module import RNNModule
 from ._onnx import export_onnx
+from ._persistence import load_model, save_model
 from ._regressor import RNNRegressor
 from ._version import __version__
 
@@ -16,4 +17,6 @@ __all__ = [
     "TrainingCurveDisplay",
     "__version__",
     "export_onnx",
+    "load_model",
+    "save_model",
 ]

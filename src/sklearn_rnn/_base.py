@@ -967,7 +967,9 @@ _PARAMETERS_DOC = """\
 
     verbose : int, default=0
         0 is silent; 1 prints one line per epoch (epoch, training loss, time,
-        and any score recorded); 2 adds a progress bar within each epoch.
+        and any score recorded), the best values so far marked with ``*``; 2
+        adds a progress bar within each epoch where it can redraw (a
+        terminal or a notebook).
 
     early_stopping : bool, default=False
         If True, ``fit`` holds out ``validation_fraction`` of the training
@@ -990,7 +992,9 @@ _PARAMETERS_DOC = """\
         If True, ``fit`` on a fitted model trains the existing network further
         (``max_epochs`` more epochs, with the current ``lr``, ``batch_size``
         and ``verbose``) instead of starting anew. X must have the fitted
-        number of features, and y the fitted classes or outputs.
+        number of features, and y the fitted classes or outputs. The current
+        ``callbacks``, ``clip_grad_norm``, ``lr_schedule`` and
+        ``early_stopping`` apply to the continued training.
 
     clip_grad_norm : float or None, default=None
         If set, the gradient norm of all parameters together is clipped to
@@ -1005,7 +1009,10 @@ _PARAMETERS_DOC = """\
         ``max_epochs`` (``CosineAnnealingLR``). A callable builds a torch
         scheduler from the optimizer, e.g.
         ``functools.partial(torch.optim.lr_scheduler.StepLR, step_size=10)``;
-        None keeps ``lr`` constant. The default cosine schedule ends training
+        None keeps ``lr`` constant. Every fit runs the schedule from ``lr``
+        over its own epochs, a ``warm_start`` fit included; ``partial_fit``
+        runs none (one epoch at ``lr`` per call). The default cosine schedule
+        ends training
         with small steps, so the final weights settle instead of jumping
         around the minimum as they do at a constant learning rate, and the
         result depends less on the exact ``max_epochs``.
@@ -1014,6 +1021,7 @@ _PARAMETERS_DOC = """\
         The escape hatch for advanced users: extra skorch callbacks run during
         training, after the ones the parameters above create (see skorch's
         documentation). The fitted net (``net_``) holds their fitted state.
+        A callback ends training early by raising :class:`StopTraining`.
 
     token_dropout : float, default=0.3
         Token mode only: during training, this share of the token ids (all
@@ -1043,6 +1051,13 @@ _ATTRIBUTES_DOC = """\
     n_features_in_ : int
         Number of features per time step (F), not the number of time steps.
         1 for univariate sequences and in token mode.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        The column names of X's items when they are DataFrames with string
+        column names (the same for every item). Prediction then requires the
+        same columns in the same order, as scikit-learn does. A wide DataFrame
+        (one univariate sequence per row) has time steps as columns, not
+        features, and records none.
 
     vocab_size_ : int
         Token mode only: the size of the embedding table.

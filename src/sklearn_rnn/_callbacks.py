@@ -17,6 +17,10 @@ class StopTraining(Exception):
     counts, ``fit`` returns the estimator, and after early stopping the best
     epoch's weights are restored as usual.
 
+    See Also
+    --------
+    RNNClassifier : Its ``callbacks`` parameter takes skorch callbacks.
+
     Examples
     --------
     >>> import numpy as np
