@@ -507,3 +507,37 @@ def test_pickle_records_the_version_and_warns_on_another(data, monkeypatch):
         UserWarning, match="saved with sklearn_rnn 0.*under sklearn_rnn 99"
     ):
         pickle.loads(blob)
+
+
+def test_a_real_sigint_leaves_a_consistent_estimator(data):
+    """U2 with a real signal: whatever epoch it lands in, fit raises and the
+    estimator is either unchanged (unfitted) or consistent and usable."""
+    import os
+    import signal
+    import threading
+
+    X, y, _ = data
+    clf = RNNClassifier(max_epochs=100_000, **SMALL)
+    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            clf.fit(X, y)
+    finally:
+        timer.cancel()
+    if hasattr(clf, "net_"):
+        assert clf.n_iter_ == len(clf.loss_curve_) >= 1
+        assert clf.predict(X[:3]).shape == (3,)
+    else:
+        assert not [key for key in vars(clf) if key.endswith("_")]
+
+
+def test_dataframe_mixing_large_integers_and_floats_is_refused():
+    """S11 inside one item: int64 beyond 2**53 beside a float column."""
+    from sklearn_rnn.preprocessing import SequencePadder
+
+    frame = pd.DataFrame({"a": [2**53 + 1, 1], "b": [0.5, 1.5]})
+    with pytest.raises(ValueError, match="Column 'a' of sequence 0"):
+        SequencePadder().fit_transform([frame])
+    small = pd.DataFrame({"a": [3, 1], "b": [0.5, 1.5]})
+    assert SequencePadder().fit_transform([small]).dtype == np.float64

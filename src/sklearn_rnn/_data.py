@@ -120,7 +120,18 @@ def _check_is_collection(X):
 
 
 def pandas_to_numpy(frame, where):
-    """The values of a DataFrame or Series, in the dtype its columns share."""
+    """The values of a DataFrame or Series, in the dtype its columns share.
+
+    Refuses integer columns that sharing a float array with other columns
+    would round (int64 beyond 2**53 beside a float64 column).
+    """
+    array = _frame_values(frame, where)
+    if array.dtype.kind == "f" and isinstance(frame, pd.DataFrame):
+        _check_integer_columns_fit(frame, array.dtype, where)
+    return array
+
+
+def _frame_values(frame, where):
     array = frame.to_numpy()
     if array.dtype != object:
         return array
@@ -139,6 +150,24 @@ def pandas_to_numpy(frame, where):
         return frame.to_numpy(dtype=np.float64, na_value=np.nan)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{where} must hold numbers; {exc}") from exc
+
+
+def _check_integer_columns_fit(frame, dtype, where):
+    """Refuse integer columns that sharing a float array would round."""
+    # Every integer up to 2**(nmant + 1) is exact in the float dtype.
+    limit = 2 ** (np.finfo(dtype).nmant + 1)
+    for name, column_dtype in frame.dtypes.items():
+        # NumPy and nullable (Int64, ...) integer columns.
+        numpy_dtype = getattr(column_dtype, "numpy_dtype", column_dtype)
+        if not isinstance(numpy_dtype, np.dtype) or numpy_dtype.kind not in "iu":
+            continue
+        values = frame[name].to_numpy(dtype=numpy_dtype, na_value=0)
+        if ((values > limit) | (values < -limit)).any():
+            raise ValueError(
+                f"Column {name!r} of {where} holds integers beyond {limit}, "
+                f"which its float columns force into {dtype} and round. Cast the "
+                "columns to one dtype yourself."
+            )
 
 
 def check_dtype(array, where, *, token_mode=False):
