@@ -1,9 +1,12 @@
+import math
+import warnings
+
 import pytest
 import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from sklearn_rnn import RNNModule
-from sklearn_rnn._module import reverse_within_lengths
+from sklearn_rnn._module import POOLINGS, reverse_within_lengths
 from sklearn_rnn._normalization import InstanceNormalization
 
 CONFIGS = [
@@ -220,3 +223,197 @@ def test_recompute_batch_statistics_averages_batches_and_keeps_weights():
     for key, value in module.state_dict().items():
         if "norms" not in key:
             assert torch.equal(value, weights[key]), key
+
+
+# Every pooling, with and without the convolutional branch and the instance
+# normalization (the fuzz report's 16 configurations), and the bidirectional
+# core, which reverses each sequence within its length.
+PADDING_CONFIGS = [
+    dict(pooling=pooling, conv_channels=conv, instance_norm=norm)
+    for pooling in POOLINGS
+    for conv in (None, (4, 6))
+    for norm in (False, True)
+] + [dict(pooling=pooling, bidirectional=True) for pooling in POOLINGS]
+
+
+def _pad(values, lengths, width, fill):
+    padded = torch.full((len(values), width, values.shape[2]), fill)
+    padded[:, : values.shape[1]] = values
+    steps = torch.arange(width) < lengths.unsqueeze(1)
+    return torch.where(steps.unsqueeze(2), padded, fill)
+
+
+@pytest.mark.parametrize("fill", [float("nan"), float("inf"), -float("inf"), 1e38])
+@pytest.mark.parametrize("params", PADDING_CONFIGS, ids=str)
+def test_padding_values_never_reach_the_output(params, fill):
+    # NaN is SequencePadder's padding for float data: the module must not
+    # depend on what the padding holds, however wide it is.
+    params = {"conv_kernel_sizes": (3, 2), **params}
+    module = _module(**params)
+    lengths = torch.tensor([6, 2, 4, 1, 0])
+    values = _pad(torch.randn(5, 6, 3), lengths, 6, 0.0)
+    with torch.no_grad():
+        expected = module(values, lengths)
+        for width in (6, 9):
+            padded = _pad(values, lengths, width, fill)
+            torch.testing.assert_close(module(padded, lengths), expected)
+        # Each sequence alone, with no padding at all.
+        for i, length in enumerate(lengths.tolist()[:-1]):
+            alone = module(values[i : i + 1, :length], lengths[i : i + 1])
+            torch.testing.assert_close(alone, expected[i : i + 1])
+
+
+def test_nan_padding_gives_finite_gradients_in_training():
+    torch.manual_seed(0)
+    module = RNNModule(
+        3,
+        2,
+        hidden_size=5,
+        pooling="attention",
+        conv_channels=(4,),
+        conv_kernel_sizes=(3,),
+        instance_norm=True,
+    )
+    lengths = torch.tensor([5, 2, 3])
+    values = _pad(torch.randn(3, 5, 3), lengths, 5, float("nan"))
+    values.requires_grad_(True)
+    module.train()(values, lengths).sum().backward()
+    assert all(torch.isfinite(p.grad).all() for p in module.parameters())
+    assert torch.isfinite(values.grad).all()
+    assert torch.all(values.grad[1, 2:] == 0)
+
+
+def test_token_ids_in_the_padding_are_never_looked_up():
+    torch.manual_seed(0)
+    module = RNNModule(output_size=2, embedding_dim=4, vocab_size=10, pooling="mean")
+    ids = torch.tensor([[3, 4, 0], [5, 0, 0]])
+    lengths = torch.tensor([2, 1])
+    out = ids.masked_fill(ids == 0, 10**6)  # out of the vocabulary
+    torch.testing.assert_close(module(out, lengths), module(ids, lengths))
+
+
+@pytest.mark.parametrize(
+    "values, lengths, match",
+    [
+        (
+            torch.randn(2, 4, 3),
+            torch.tensor([4, 5]),
+            r"between 0 and .* \(4\); got .* 4 to 5",
+        ),
+        (torch.randn(2, 4, 3), torch.tensor([-1, 2]), r"got lengths from -1 to 2"),
+        (
+            torch.randn(2, 4, 3),
+            torch.tensor([4, 2, 1]),
+            r"lengths must have shape \(batch,\)",
+        ),
+        (torch.randn(2, 4, 3), torch.tensor([[4, 2]]), r"got shape \(1, 2\)"),
+        (
+            torch.randn(2, 4, 3),
+            torch.tensor([4.0, 2.0]),
+            "integer tensor; got dtype torch.float32",
+        ),
+        (
+            torch.randn(2, 4, 3),
+            torch.tensor([True, True]),
+            "integer tensor; got dtype torch.bool",
+        ),
+        (
+            torch.randn(2, 4),
+            torch.tensor([4, 2]),
+            r"\(batch, time, input_size\) with input_size=3",
+        ),
+        (torch.randn(2, 4, 2), torch.tensor([4, 2]), r"got shape \(2, 4, 2\)"),
+    ],
+    ids=[
+        "too-long",
+        "negative",
+        "too-many",
+        "2-D",
+        "float",
+        "bool",
+        "2-D-values",
+        "features",
+    ],
+)
+def test_malformed_input_raises(values, lengths, match):
+    module = _module()
+    with pytest.raises(ValueError, match=match):
+        module(values, lengths)
+
+
+def test_lengths_may_be_any_integer_dtype():
+    module = _module(pooling="mean")
+    values = torch.randn(2, 4, 3)
+    expected = module(values, torch.tensor([4, 2]))
+    for dtype in (torch.int32, torch.int16, torch.uint8):
+        torch.testing.assert_close(
+            module(values, torch.tensor([4, 2], dtype=dtype)), expected
+        )
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning:torch.jit")
+def test_lengths_are_not_checked_while_tracing():
+    # Tracing (ONNX export) must record no Python check on lengths' values:
+    # the traced graph then runs on other lengths.
+    module = _module(pooling="last")
+    values = torch.randn(2, 4, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", torch.jit.TracerWarning)
+        warnings.filterwarnings(
+            "ignore",
+            category=torch.jit.TracerWarning,
+            module=r"torch\.nn\.modules\.rnn$",
+        )
+        traced = torch.jit.trace(module, (values, torch.tensor([4, 4])))
+    lengths = torch.tensor([2, 3])
+    torch.testing.assert_close(traced(values, lengths), module(values, lengths))
+
+
+@pytest.mark.parametrize("scale", [1e-30, 1e-3, 1.0, 1e10, 1e20, 1e30, 1e38])
+def test_instance_normalization_is_exact_at_any_float32_scale(scale):
+    # float32 squares overflow beyond about 1e19: the statistics must not.
+    torch.manual_seed(0)
+    values = (torch.randn(3, 6, 2, dtype=torch.float64) * scale).float()
+    lengths = torch.tensor([6, 3, 1])
+    normalized, statistics = InstanceNormalization()(values, lengths)
+    expected_normalized, expected_statistics = _instance_norm_reference(values, lengths)
+    torch.testing.assert_close(
+        normalized.double(), expected_normalized, rtol=1e-5, atol=1e-6
+    )
+    torch.testing.assert_close(
+        statistics.double(), expected_statistics, rtol=1e-5, atol=1e-6
+    )
+
+
+def _instance_norm_reference(values, lengths, eps=1e-5):
+    """The textbook formula in float64, where float32 inputs cannot overflow."""
+    values = values.double()
+    normalized = torch.zeros_like(values)
+    statistics = torch.zeros(len(values), 2 * values.shape[2], dtype=torch.float64)
+    for i, length in enumerate(lengths.tolist()):
+        valid = values[i, :length]
+        mean = valid.mean(dim=0)
+        std = (valid.var(dim=0, unbiased=False) + eps).sqrt()
+        normalized[i, :length] = (valid - mean) / std
+        statistics[i] = torch.cat([mean, std.log()])
+    return normalized, statistics
+
+
+@pytest.mark.parametrize("level", [0.0, 5.0, -1e20, 3e38, 1e-40])
+def test_instance_normalization_of_a_constant_sequence(level):
+    values = torch.full((1, 4, 1), level)
+    normalized, statistics = InstanceNormalization(eps=1e-5)(values, torch.tensor([4]))
+    assert torch.all(normalized == 0)
+    torch.testing.assert_close(
+        statistics, torch.tensor([[level, 0.5 * math.log(1e-5)]])
+    )
+
+
+def test_instance_norm_module_is_finite_at_large_scale():
+    # The fuzz report's S9: predictions were NaN at |x| ~ 1e20.
+    module = _module(instance_norm=True, conv_channels=(4,), conv_kernel_sizes=(3,))
+    values = torch.randn(2, 5, 3)
+    lengths = torch.tensor([5, 3])
+    with torch.no_grad():
+        for scale in (1e20, 1e30):
+            assert torch.isfinite(module(values * scale, lengths)).all()

@@ -1,6 +1,7 @@
 """export_onnx: the ONNX graph predicts what the estimator predicts."""
 
 import io
+import warnings
 
 import numpy as np
 import pytest
@@ -50,6 +51,15 @@ def _pad(sequences, *, width=None, fill=np.nan, dtype=np.float32):
     return values, lengths
 
 
+def _export(estimator, *args, **kwargs):
+    """export_onnx, which must not emit a single warning."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = export_onnx(estimator, *args, **kwargs)
+    assert [f"{w.category.__name__}: {w.message}" for w in caught] == []
+    return model
+
+
 def _session(model):
     return onnxruntime.InferenceSession(
         model.SerializeToString(), providers=["CPUExecutionProvider"]
@@ -77,7 +87,7 @@ def test_classifier_matches_estimator(ragged_data, config):
     X, y = ragged_data
     labels = np.array(["cat", "dog", "eel"])[y + (np.arange(len(y)) % 3 == 0)]
     clf = RNNClassifier(**config, **TINY).fit(X, labels)
-    session = _session(export_onnx(clf))
+    session = _session(_export(clf))
     for batch, pad_params in _batches(X):
         label, proba = _run(session, batch, **pad_params)
         np.testing.assert_allclose(
@@ -97,7 +107,7 @@ def test_regressor_matches_estimator(ragged_data, config, y_ndim):
     if y_ndim == 2:
         y = np.column_stack([y, [-3 * x[:, 1].sum() for x in X]])
     reg = RNNRegressor(**config, **TINY).fit(X, y)
-    session = _session(export_onnx(reg))
+    session = _session(_export(reg))
     for batch, pad_params in _batches(X):
         (predictions,) = _run(session, batch, **pad_params)
         expected = reg.predict(batch)
@@ -114,7 +124,7 @@ def test_token_mode_matches_estimator(Estimator):
     if Estimator is RNNRegressor:
         config = {"cell_type": "lstm", "pooling": "last"}
     est = Estimator(embedding_dim=3, **config, **TINY).fit(X, y)
-    session = _session(export_onnx(est))
+    session = _session(_export(est))
     # Token ids out of the vocabulary in the padding do not matter either.
     batch = [X[2], np.array([], dtype=np.int64), X[5], X[0]]
     for pad_params in [{"fill": 0}, {"fill": 10**6, "width": 15}]:
@@ -130,7 +140,7 @@ def test_token_mode_matches_estimator(Estimator):
 def test_padding_values_do_not_matter(ragged_data):
     X, y = ragged_data
     clf = RNNClassifier(pooling="mean", bidirectional=True, **TINY).fit(X, y)
-    session = _session(export_onnx(clf))
+    session = _session(_export(clf))
     batch = X[:6]
     _, proba_nan = _run(session, batch, fill=np.nan)
     for fill in (0.0, 1e30):
@@ -150,7 +160,7 @@ def test_padding_values_do_not_matter(ragged_data):
 def test_label_keeps_the_type_of_classes(ragged_data, labels):
     X, y = ragged_data
     clf = RNNClassifier(**TINY).fit(X, labels[y])
-    label, _ = _run(_session(export_onnx(clf)), X)
+    label, _ = _run(_session(_export(clf)), X)
     assert label.dtype.kind == clf.classes_.dtype.kind
     np.testing.assert_array_equal(label, clf.predict(X))
 
@@ -159,7 +169,7 @@ def test_multilabel_matches_estimator(ragged_data):
     X, y = ragged_data
     Y = np.column_stack([y, 1 - y, [len(x) > 7 for x in X]]).astype(int)
     clf = RNNClassifier(**TINY).fit(X, Y)
-    label, proba = _run(_session(export_onnx(clf)), X)
+    label, proba = _run(_session(_export(clf)), X)
     np.testing.assert_allclose(proba, clf.predict_proba(X), rtol=RTOL, atol=ATOL)
     np.testing.assert_array_equal(label, clf.predict(X))
 
@@ -168,7 +178,7 @@ def test_graph_inputs_outputs_and_saving(ragged_data, tmp_path):
     X, y = ragged_data
     clf = RNNClassifier(**TINY).fit(X, y)
     path = tmp_path / "model.onnx"
-    model = export_onnx(clf, path, opset_version=17)
+    model = _export(clf, path, opset_version=17)
     assert onnx.load(path) == model
     assert model.opset_import[0].version == 17
 
@@ -191,11 +201,11 @@ def test_graph_inputs_outputs_and_saving(ragged_data, tmp_path):
         ("probabilities", "FLOAT", ["batch", 2]),
     ]
     buffer = io.BytesIO()
-    export_onnx(clf, buffer)
-    assert onnx.load_model_from_string(buffer.getvalue()) == export_onnx(clf)
+    _export(clf, buffer)
+    assert onnx.load_model_from_string(buffer.getvalue()) == _export(clf)
 
     reg = RNNRegressor(embedding_dim=2, **TINY).fit([[1, 2], [3]], [0.0, 1.0])
-    model = export_onnx(reg)
+    model = _export(reg)
     assert signature(model.graph.input)[0] == ("values", "INT64", ["batch", "time"])
     assert signature(model.graph.output) == [("predictions", "FLOAT", ["batch"])]
 
@@ -217,3 +227,31 @@ def test_unfitted_estimator_raises():
 def test_wrong_type_raises(estimator, match):
     with pytest.raises(TypeError, match=match):
         export_onnx(estimator)
+
+
+@pytest.mark.parametrize("Estimator", [RNNClassifier, RNNRegressor])
+def test_instance_norm_matches_estimator(ragged_data, Estimator):
+    X, y = ragged_data
+    config = {"cell_type": "gru", "pooling": "attention", "instance_norm": True}
+    est = Estimator(**config, **TINY).fit(X, y)
+    session = _session(_export(est))
+    predict = est.predict_proba if Estimator is RNNClassifier else est.predict
+    # Inputs of any scale: their squares overflow float32 beyond about 1e19.
+    for scale in (1.0, 1e20, 1e36):
+        batch = [x * scale for x in X[:8]] + [np.empty((0, 2))]
+        outputs = _run(session, batch, width=16)
+        expected = predict(batch)
+        assert np.isfinite(expected).all()
+        np.testing.assert_allclose(outputs[-1], expected, rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("opset_version", [None, 17])
+def test_export_emits_no_warnings(ragged_data, opset_version):
+    # Every part of the network at once: the exporter's notes that need no
+    # action are silenced, and anything else would show (see _export).
+    X, y = ragged_data
+    config = {"bidirectional": True, "pooling": "attention", "instance_norm": True}
+    clf = RNNClassifier(**config, **TINY).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        export_onnx(clf, opset_version=opset_version)

@@ -11,6 +11,9 @@ learns its statistics from valid steps only, and the global average is taken
 over each sequence's own valid steps.
 """
 
+import copy
+import numbers
+
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -22,18 +25,88 @@ def valid_step_mask(lengths, time):
     return steps.unsqueeze(0) < lengths.unsqueeze(1)
 
 
+def check_conv_sizes(name, sizes):
+    """Return ``sizes`` as a tuple of positive Python ints, or raise.
+
+    Floats are refused, not truncated (2.5 would silently become 2), and so
+    are bools, which Python counts as integers but nobody means as a size.
+
+    Parameters
+    ----------
+    name : str
+        The parameter's name, for the error message.
+    sizes : sequence of int
+        Channels or kernel sizes, one per convolution block.
+
+    Returns
+    -------
+    sizes : tuple of int
+
+    Raises
+    ------
+    TypeError
+        If ``sizes`` is not a sequence or holds something other than integers.
+    ValueError
+        If an entry is 0 or negative.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_conv_sizes("conv_channels", np.array([4, 8]))
+    (4, 8)
+    """
+    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__iter__"):
+        raise TypeError(
+            f"{name} must be a sequence of positive integers, such as (8, 5, 3); "
+            f"got {sizes!r}."
+        )
+    sizes = tuple(sizes)
+    for i, size in enumerate(sizes):
+        if isinstance(size, bool) or not isinstance(size, numbers.Integral):
+            raise TypeError(
+                f"{name} must hold positive integers; got {size!r} "
+                f"({type(size).__name__}) at position {i}."
+            )
+        if size < 1:
+            raise ValueError(
+                f"{name} must hold positive integers; got {size!r} at position {i}."
+            )
+    return tuple(int(size) for size in sizes)
+
+
 class _MaskedBatchNorm1d(nn.BatchNorm1d):
     """BatchNorm1d over channels whose batch statistics skip padding steps.
 
     Without the mask, the statistics of a training batch would depend on how
     much padding its longest sequence forces onto the others.
+
+    A training batch with fewer than two valid steps in all has no batch
+    statistics: the variance of a single value is 0 (biased) or undefined
+    (unbiased), and torch refuses it. Such a batch (``batch_size=1`` with a
+    sequence of length 1, or the last, short batch of an epoch) is normalized
+    with the running statistics, as at prediction, and leaves them and
+    ``num_batches_tracked`` unchanged, so that the estimate of a cumulative
+    average (``momentum=None``) is not diluted by a batch that gave none. The
+    affine weight and bias still learn from it.
     """
 
     def forward(self, values, mask):
-        if not self.training or bool(mask.all()):
+        if not self.training:
             return super().forward(values)
-        if not bool(mask.any()):
-            return values
+        # One host sync per call; boolean indexing below needs one anyway.
+        n_valid = int(mask.sum())
+        if n_valid < 2:
+            return F.batch_norm(
+                values,
+                self.running_mean,
+                self.running_var,
+                self.weight,
+                self.bias,
+                training=False,
+                eps=self.eps,
+            )
+        if n_valid == mask.numel():
+            return super().forward(values)
         # nn.BatchNorm1d's bookkeeping: momentum=None is a cumulative average.
         self.num_batches_tracked.add_(1)
         momentum = self.momentum
@@ -55,6 +128,19 @@ class _MaskedBatchNorm1d(nn.BatchNorm1d):
         out = torch.zeros_like(steps)
         out[mask] = normalized
         return out.transpose(1, 2)
+
+
+def _pad_time(hidden, left, right):
+    """Zero-pad the time axis of (batch, channels, time) by concatenation.
+
+    Same values as ``F.pad(hidden, (left, right))``, but the ONNX exporter
+    writes ``F.pad`` with a reversed (step -1) Slice of its pads, which its
+    constant folding cannot fold and warns about on every export.
+    """
+    batch, channels, _ = hidden.shape
+    zeros_left = hidden.new_zeros(batch, channels, left)
+    zeros_right = hidden.new_zeros(batch, channels, right)
+    return torch.cat([zeros_left, hidden, zeros_right], dim=2)
 
 
 class ConvBranch(nn.Module):
@@ -93,7 +179,7 @@ class ConvBranch(nn.Module):
         for conv, norm, padding in zip(
             self.convs, self.norms, self.paddings, strict=True
         ):
-            hidden = conv(F.pad(hidden * weights, padding))
+            hidden = conv(_pad_time(hidden * weights, *padding))
             hidden = F.relu(norm(hidden, mask))
         summed = (hidden * weights).sum(dim=2)
         return summed / lengths.clamp(min=1).unsqueeze(1).to(values.dtype)
@@ -127,18 +213,27 @@ def recompute_batch_statistics(module, batches):
         return
     was_training = module.training
     momenta = [norm.momentum for norm in norms]
+    # Put back if no batch gave statistics (every batch held a single valid
+    # step: better the training's running averages than the reset 0 and 1),
+    # or if a batch raises.
+    saved = [copy.deepcopy(norm.state_dict()) for norm in norms]
     module.eval()
     for norm in norms:
         norm.reset_running_stats()
         norm.momentum = None  # an equal-weight average over the batches
         norm.train()
+    completed = False
     try:
         with torch.no_grad():
             for batch in batches:
-                # Batch normalization needs two values per channel to train.
+                # A batch with a single valid step has no batch statistics
+                # (_MaskedBatchNorm1d would leave them as they are anyway).
                 if int(batch["lengths"].sum()) > 1:
                     module(**batch)
+        completed = True
     finally:
-        for norm, momentum in zip(norms, momenta, strict=True):
+        for norm, momentum, state in zip(norms, momenta, saved, strict=True):
             norm.momentum = momentum
+            if not completed or int(norm.num_batches_tracked) == 0:
+                norm.load_state_dict(state)
         module.train(was_training)

@@ -3,7 +3,7 @@
 import torch
 from torch import nn
 
-from ._conv import ConvBranch, valid_step_mask
+from ._conv import ConvBranch, check_conv_sizes, valid_step_mask
 from ._normalization import InstanceNormalization
 
 _CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
@@ -43,6 +43,17 @@ def reverse_within_lengths(values, lengths):
 
 # The Tokenizer's out-of-vocabulary id; 0 is padding.
 _OOV_ID = 1
+
+
+def _is_traced():
+    """Whether the forward pass is being traced or compiled, not run eagerly.
+
+    Python checks on tensor values would then be baked into the graph as
+    constants (and each one would wait for the device), so they are skipped.
+    """
+    # torch.compiler.is_compiling is new in PyTorch 2.3.
+    is_compiling = getattr(torch.compiler, "is_compiling", None)
+    return torch.jit.is_tracing() or (is_compiling is not None and is_compiling())
 
 
 def _drop_tokens(ids, rate):
@@ -100,7 +111,8 @@ class RNNModule(nn.Module):
     sequence, and returns one output vector per sequence (logits for
     classification, values for regression); it never returns hidden states.
     The output for a sequence does not depend on the other sequences of its
-    batch nor on how much padding follows it.
+    batch, nor on how much padding follows it, nor on the values the padding
+    holds.
 
     Parameters
     ----------
@@ -239,9 +251,10 @@ class RNNModule(nn.Module):
             )
         pooled_size = hidden_size * (2 if bidirectional else 1)
         self.attention = nn.Linear(pooled_size, 1) if pooling == "attention" else None
+        if conv_channels is not None:
+            conv_channels = check_conv_sizes("conv_channels", conv_channels)
+        conv_kernel_sizes = check_conv_sizes("conv_kernel_sizes", conv_kernel_sizes)
         if conv_channels:
-            conv_channels = tuple(conv_channels)
-            conv_kernel_sizes = tuple(conv_kernel_sizes)
             if len(conv_kernel_sizes) != len(conv_channels):
                 raise ValueError(
                     "conv_kernel_sizes must give one kernel size per entry of "
@@ -273,45 +286,118 @@ class RNNModule(nn.Module):
             Right-padded batch: float of shape (batch, time, input_size), or
             int64 token ids of shape (batch, time) in token mode.
         lengths : torch.Tensor of shape (batch,)
-            Number of valid (leading) steps of each sequence.
+            Number of valid (leading) steps of each sequence: integers between
+            0 and ``time``. The steps after them are padding, whose values
+            are never read (NaN, infinity or any token id give the same
+            output).
 
         Returns
         -------
         output : torch.Tensor of shape (batch, output_size)
             Logits (classification) or predicted values (regression).
+
+        Raises
+        ------
+        TypeError
+            If ``values`` or ``lengths`` is not a tensor.
+        ValueError
+            If ``values`` or ``lengths`` has the wrong shape, ``lengths`` is
+            not an integer tensor, or (for ``lengths`` on the CPU, where
+            reading them costs no wait for a device) a length is negative or
+            longer than ``time``. Nothing is checked while traced (as for
+            ONNX export) or compiled.
         """
+        no_padding = False
+        if not _is_traced():
+            lengths_range = self._check_input(values, lengths)
+            # Equal lengths, no padding: "last" pooling takes the last step.
+            no_padding = (
+                lengths_range is not None and lengths_range[0] == values.shape[1]
+            )
+        lengths = lengths.to(values.device)
+        mask = valid_step_mask(lengths, values.shape[1])
+        # Padding never reaches a computation, whatever it holds (NaN from
+        # SequencePadder, inf, out-of-vocabulary ids): one select here rather
+        # than a guard in every later operation where 0 * NaN would leak.
+        valid = mask if values.ndim == 2 else mask.unsqueeze(2)
+        values = values.masked_fill(~valid, 0)
         if self.embedding is not None:
             if self.training and self.token_dropout > 0:
                 values = _drop_tokens(values, self.token_dropout)
             values = self.embedding(values)
         statistics = None
         if self.instance_norm is not None:
-            values, statistics = self.instance_norm(values, lengths.to(values.device))
+            values, statistics = self.instance_norm(values, lengths)
         if self.bidirectional:
             outputs = self.core(values, lengths)
         else:
             outputs, _ = self.core(values)
-        lengths = lengths.to(outputs.device)
-        pooled = self._pool(outputs, lengths)
+        pooled = self._pool(outputs, lengths, mask, no_padding)
         if self.conv is not None:
             pooled = torch.cat([pooled, self.conv(values, lengths)], dim=1)
         if statistics is not None:
             pooled = torch.cat([pooled, statistics], dim=1)
         return self.head(self.head_dropout(pooled))
 
-    def _pool(self, outputs, lengths):
-        batch, time, size = outputs.shape
+    def _check_input(self, values, lengths):
+        """Raise on malformed input; return the (min, max) of ``lengths``.
+
+        The range of ``lengths`` is read only where they are on the CPU, for
+        free. On an accelerator, reading it would make every training batch
+        wait for the device, so it is not checked there and None is returned.
+        """
+        token_mode = self.embedding is not None
+        if not isinstance(values, torch.Tensor) or not isinstance(
+            lengths, torch.Tensor
+        ):
+            raise TypeError(
+                "values and lengths must be torch tensors; got "
+                f"{type(values).__name__} and {type(lengths).__name__}."
+            )
+        if token_mode and values.ndim != 2:
+            raise ValueError(
+                "In token mode, values must be token ids of shape (batch, time); "
+                f"got shape {tuple(values.shape)}."
+            )
+        if not token_mode:
+            first_layer = (
+                self.core.forward_layers[0] if self.bidirectional else self.core
+            )
+            n_features = first_layer.input_size
+            if values.ndim != 3 or values.shape[2] != n_features:
+                raise ValueError(
+                    "values must have shape (batch, time, input_size) with "
+                    f"input_size={n_features}; got shape {tuple(values.shape)}."
+                )
+        if lengths.shape != values.shape[:1]:
+            raise ValueError(
+                "lengths must have shape (batch,), one length per sequence, with "
+                f"batch={values.shape[0]}; got shape {tuple(lengths.shape)}."
+            )
+        if (
+            lengths.dtype.is_floating_point
+            or lengths.dtype.is_complex
+            or (lengths.dtype == torch.bool)
+        ):
+            raise ValueError(
+                f"lengths must be an integer tensor; got dtype {lengths.dtype}."
+            )
+        if lengths.device.type != "cpu" or lengths.numel() == 0:
+            return None
+        low, high = (int(v) for v in torch.aminmax(lengths))
+        time = values.shape[1]
+        if low < 0 or high > time:
+            raise ValueError(
+                f"lengths must be between 0 and the number of time steps ({time}); "
+                f"got lengths from {low} to {high}."
+            )
+        return low, high
+
+    def _pool(self, outputs, lengths, mask, no_padding):
+        batch, _, size = outputs.shape
         empty = (lengths == 0).unsqueeze(1)
         if self.pooling == "last":
-            if (
-                not self.bidirectional
-                and outputs.device.type == "cpu"
-                and not torch.jit.is_tracing()
-                and bool((lengths == time).all())
-            ):
-                # Equal lengths, no padding: the last step of every sequence.
-                # (Not when tracing for ONNX, which would bake this branch in,
-                # nor on a GPU, where the test would wait for the device.)
+            if no_padding and not self.bidirectional:
                 return outputs[:, -1]
             last = (lengths - 1).clamp(min=0)
             index = last.view(batch, 1, 1).expand(-1, 1, size)
@@ -321,7 +407,6 @@ class RNNModule(nn.Module):
                 half = size // 2
                 pooled = torch.cat([pooled[:, :half], outputs[:, 0, half:]], dim=1)
             return pooled.masked_fill(empty, 0.0)
-        mask = valid_step_mask(lengths, time)
         if self.pooling == "mean":
             summed = (outputs * mask.unsqueeze(2)).sum(dim=1)
             return summed / lengths.clamp(min=1).unsqueeze(1).to(outputs.dtype)

@@ -1,5 +1,7 @@
 """Per-sequence normalization of the inputs, over valid steps only."""
 
+import math
+
 import torch
 from torch import nn
 
@@ -38,13 +40,35 @@ class InstanceNormalization(nn.Module):
             Each sequence's mean and log standard deviation per feature;
             zero for a sequence of length 0.
         """
-        weights = valid_step_mask(lengths, values.shape[1]).unsqueeze(2)
-        weights = weights.to(values.dtype)
+        mask = valid_step_mask(lengths, values.shape[1]).unsqueeze(2)
+        weights = mask.to(values.dtype)
         count = lengths.clamp(min=1).view(-1, 1, 1).to(values.dtype)
-        mean = (values * weights).sum(dim=1, keepdim=True) / count
-        centered = (values - mean) * weights
+        # Squares of values beyond about 1e19 overflow float32, so the
+        # moments are taken of the values divided by a per-sequence scale
+        # (their largest magnitude, at least sqrt(eps)): within [-1, 1],
+        # their squares cannot overflow.
+        values = values.masked_fill(~mask, 0.0)
+        scale = values.abs().amax(dim=1, keepdim=True).clamp(min=self.eps**0.5)
+        scaled = values / scale
+        mean = scaled.sum(dim=1, keepdim=True) / count
+        centered = (scaled - mean) * weights
         variance = (centered**2).sum(dim=1, keepdim=True) / count
-        std = torch.sqrt(variance + self.eps)
-        statistics = torch.cat([mean, torch.log(std)], dim=2).squeeze(1)
+        # std / scale = sqrt(variance + eps / scale**2). The square of
+        # sqrt(eps) / scale (at most 1) underflows to 0 for a scale beyond
+        # about 1e20; only a constant sequence then gets 0 (its centered
+        # values are 0 too), and tiny keeps 0 / 0 and sqrt'(0) away.
+        tiny = torch.finfo(values.dtype).tiny
+        relative_std = torch.sqrt(
+            (variance + (self.eps**0.5 / scale) ** 2).clamp(min=tiny)
+        )
+        # The standard deviation of a constant sequence is sqrt(eps) by
+        # definition, at any scale; for the others, a sum of logarithms that
+        # cannot overflow.
+        log_std = torch.where(
+            variance > 0,
+            torch.log(scale) + torch.log(relative_std),
+            0.5 * math.log(self.eps),
+        )
+        statistics = torch.cat([mean * scale, log_std], dim=2).squeeze(1)
         statistics = statistics.masked_fill((lengths == 0).unsqueeze(1), 0.0)
-        return centered / std, statistics
+        return centered / relative_std, statistics

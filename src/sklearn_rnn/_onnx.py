@@ -25,16 +25,15 @@ _EXAMPLE_LENGTHS = (3, 1)
 class _DeployedNetwork(nn.Module):
     """RNNModule plus what the estimator does around it at prediction.
 
-    Padding steps are zeroed first, so that any padding value (NaN, as
-    ``SequencePadder`` writes for float data, or an arbitrary token id) gives
-    the same result; then the network's output becomes what ``predict`` and
-    ``predict_proba`` return.
+    The network's output becomes what ``predict`` and ``predict_proba``
+    return. (Padding needs nothing here: RNNModule zeroes it itself, so any
+    padding value, NaN as ``SequencePadder`` writes for float data or an
+    arbitrary token id, gives the same result.)
     """
 
-    def __init__(self, module, *, token_mode, kind, mean=None, scale=None, ravel=False):
+    def __init__(self, module, *, kind, mean=None, scale=None, ravel=False):
         super().__init__()
         self.module = module
-        self.token_mode = token_mode
         self.kind = kind
         self.ravel = ravel
         if kind == "regression":
@@ -42,11 +41,6 @@ class _DeployedNetwork(nn.Module):
             self.register_buffer("scale", torch.as_tensor(scale, dtype=torch.float32))
 
     def forward(self, values, lengths):
-        steps = torch.arange(values.shape[1]).unsqueeze(0)
-        valid = steps < lengths.unsqueeze(1)
-        if not self.token_mode:
-            valid = valid.unsqueeze(2)
-        values = torch.where(valid, values, torch.zeros_like(values))
         output = self.module(values, lengths)
         if self.kind == "softmax":
             return output.argmax(dim=1), torch.softmax(output, dim=1)
@@ -54,6 +48,41 @@ class _DeployedNetwork(nn.Module):
             return (output > 0).to(torch.int64), torch.sigmoid(output)
         predictions = output * self.scale + self.mean
         return predictions.squeeze(1) if self.ravel else predictions
+
+
+def _ignore_export_warnings():
+    """Silence the exporter's warnings that say nothing the user can act on.
+
+    Filtered by category and by the module they are attributed to, never by
+    their text; any other warning, and any tracer warning about our own code
+    (a Python branch on a tensor that the trace would freeze), still shows.
+    Call it inside ``warnings.catch_warnings()``.
+    """
+    # PyTorch 2.9 and later deprecate the TorchScript-based exporter (the
+    # warning points at our call); we choose it on purpose: the torch.export
+    # one unrolls the recurrent cores over the example's time steps, so its
+    # graphs reject other sequence lengths. Its internals also warn about
+    # their own deprecated helpers.
+    warnings.filterwarnings(
+        "ignore", category=DeprecationWarning, module=r"sklearn_rnn\._onnx$"
+    )
+    warnings.filterwarnings(
+        "ignore", category=DeprecationWarning, module=r"torch\.onnx(\.|$)"
+    )
+    # torch.nn.RNNBase checks the input and hidden sizes in Python; the tracer
+    # warns that these checks become constants, which for one model they are.
+    warnings.filterwarnings(
+        "ignore", category=torch.jit.TracerWarning, module=r"torch\.nn\.modules\.rnn$"
+    )
+    # The recurrent operators' symbolic functions warn, unconditionally, that
+    # a graph without initial states as inputs may fail at another batch
+    # size. Without them the ONNX operators start from zeros at any batch
+    # size, which the tests check.
+    warnings.filterwarnings(
+        "ignore",
+        category=UserWarning,
+        module=r"torch\.onnx\.(.+\.)?symbolic_opset\d+$",
+    )
 
 
 def _classes_tensor(onnx, name, classes):
@@ -223,15 +252,12 @@ def export_onnx(estimator, path=None, *, opset_version=None):
     module = copy.deepcopy(estimator.module_).to("cpu").eval()
     if isinstance(estimator, RNNClassifier):
         multilabel = estimator._multilabel
-        network = _DeployedNetwork(
-            module, token_mode=token_mode, kind="sigmoid" if multilabel else "softmax"
-        )
+        network = _DeployedNetwork(module, kind="sigmoid" if multilabel else "softmax")
         output_names = ["label" if multilabel else "label_index", "probabilities"]
     else:
         scaler = estimator.target_scaler_
         network = _DeployedNetwork(
             module,
-            token_mode=token_mode,
             kind="regression",
             mean=scaler.mean_,
             scale=scaler.scale_,
@@ -249,19 +275,7 @@ def export_onnx(estimator, path=None, *, opset_version=None):
     dynamic_axes.update({name: {0: "batch"} for name in output_names})
     buffer = io.BytesIO()
     with warnings.catch_warnings():
-        # The torch.export-based exporter (the default since PyTorch 2.9)
-        # unrolls the recurrent cores over the example's time steps, so its
-        # graphs reject other sequence lengths; this one keeps them dynamic.
-        warnings.filterwarnings(
-            "ignore", message=".*legacy TorchScript-based ONNX export"
-        )
-        # Without initial states as inputs, the ONNX recurrent operators start
-        # from zeros for any batch size (which the tests check).
-        warnings.filterwarnings("ignore", message=".*batch_size other than 1")
-        warnings.filterwarnings("ignore", message="The feature will be removed")
-        # torch.nn.RNNBase checks the input and hidden sizes in Python: the
-        # tracer warns that these checks become constants, which they are.
-        warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
+        _ignore_export_warnings()
         torch.onnx.export(
             network,
             (values, lengths),
