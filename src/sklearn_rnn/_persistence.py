@@ -60,12 +60,14 @@ def save_model(estimator, path):
 
     Examples
     --------
+    >>> import os, tempfile
     >>> import numpy as np
     >>> from sklearn_rnn import RNNClassifier, load_model, save_model
     >>> X = np.random.default_rng(0).normal(size=(20, 5, 2))
     >>> clf = RNNClassifier(hidden_size=4, max_epochs=2).fit(X, [0, 1] * 10)
-    >>> save_model(clf, "model.safetensors")
-    >>> loaded = load_model("model.safetensors")
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.safetensors")
+    >>> save_model(clf, path)
+    >>> loaded = load_model(path)
     >>> bool((loaded.predict_proba(X) == clf.predict_proba(X)).all())
     True
     """
@@ -130,12 +132,14 @@ def load_model(path, *, device=None):
 
     Examples
     --------
+    >>> import os, tempfile
     >>> import numpy as np
     >>> from sklearn_rnn import RNNRegressor, load_model, save_model
     >>> X = np.random.default_rng(0).normal(size=(20, 5, 2))
     >>> reg = RNNRegressor(hidden_size=4, max_epochs=2).fit(X, X[:, -1, 0])
-    >>> save_model(reg, "regressor.safetensors")
-    >>> load_model("regressor.safetensors", device="cpu").n_iter_
+    >>> path = os.path.join(tempfile.mkdtemp(), "regressor.safetensors")
+    >>> save_model(reg, path)
+    >>> load_model(path, device="cpu").n_iter_
     2
     """
     _, safe_open = _safetensors()
