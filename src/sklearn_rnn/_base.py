@@ -792,24 +792,26 @@ def _run_epochs(net, train, epochs, epochs_done, validate, owner):
     and Ctrl-C's alike, and a ``fit`` interrupted by the user then returns as
     if complete. Here :class:`StopTraining` ends training and a
     ``KeyboardInterrupt`` is returned, to be raised once the estimator has
-    kept the epochs completed; the interrupted epoch is dropped from the
-    history, so ``n_iter_ == len(loss_curve_)``. With no epoch completed, it
-    propagates at once.
+    kept the epochs completed. Either way an epoch left unfinished is dropped
+    from the history, so ``n_iter_ == len(loss_curve_)``. With no epoch
+    completed, there is nothing to keep: a ``KeyboardInterrupt`` propagates
+    at once, and ``StopTraining`` becomes a ValueError.
     """
     net.notify("on_train_begin", X=train, y=None)
     interrupt = None
     try:
         net.fit_loop(train, None, epochs=epochs)
     except StopTraining:
-        pass
+        completed = _drop_unfinished_epoch(net.history, epochs_done, validate)
+        if not completed:
+            raise ValueError(
+                "StopTraining was raised before the first epoch of this fit "
+                "completed, so it trained nothing; the estimator is left as it "
+                "was. Raise it from on_epoch_end to stop after an epoch."
+            ) from None
     except KeyboardInterrupt as exc:
         interrupt = exc
-        required = ("train_loss", "valid_score") if validate else ("train_loss",)
-        if len(net.history) > epochs_done and not all(
-            key in net.history[-1] for key in required
-        ):
-            net.history.pop()
-        completed = len(net.history) - epochs_done
+        completed = _drop_unfinished_epoch(net.history, epochs_done, validate)
         if not completed:
             _add_note(
                 exc,
@@ -825,6 +827,15 @@ def _run_epochs(net, train, epochs, epochs_done, validate, owner):
         )
     net.notify("on_train_end", X=train, y=None)
     return interrupt
+
+
+def _drop_unfinished_epoch(history, epochs_done, validate):
+    """Drop the last epoch of ``history`` if it lacks its scores; return the
+    number of epochs this fit completed."""
+    required = ("train_loss", "valid_score") if validate else ("train_loss",)
+    if len(history) > epochs_done and not all(key in history[-1] for key in required):
+        history.pop()
+    return len(history) - epochs_done
 
 
 def _add_note(exc, note):

@@ -13,9 +13,13 @@ class StopTraining(Exception):
     skorch's own idiom, raising ``KeyboardInterrupt``, cannot be told apart
     from Ctrl-C; ``fit`` lets a ``KeyboardInterrupt`` propagate (after
     keeping the epochs completed), as scikit-learn's estimators do, and
-    treats ``StopTraining`` as the end of training: the epoch that raised it
-    counts, ``fit`` returns the estimator, and after early stopping the best
-    epoch's weights are restored as usual.
+    treats ``StopTraining`` as the end of training: ``fit`` returns the
+    estimator, and after early stopping the best epoch's weights are
+    restored as usual. Raise it from ``on_epoch_end``: that epoch counts.
+    Raised within an epoch (from a batch hook), the unfinished epoch is
+    dropped from the history (its weight updates are kept); raised before
+    the fit completed any epoch, it is a ValueError and the estimator is left
+    as it was.
 
     See Also
     --------
