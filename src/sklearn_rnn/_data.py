@@ -358,7 +358,7 @@ def check_feature_names(owner, fitted, given):
         warnings.warn(
             f"X has feature names, but {owner} was fitted without feature names",
             UserWarning,
-            stacklevel=4,
+            stacklevel=5,
         )
         return
     if given is None:
@@ -366,7 +366,7 @@ def check_feature_names(owner, fitted, given):
             f"X does not have valid feature names, but {owner} was fitted with "
             "feature names",
             UserWarning,
-            stacklevel=4,
+            stacklevel=5,
         )
         return
     if not np.array_equal(fitted, given):
