@@ -319,8 +319,9 @@ class RNNModule(nn.Module):
         # Padding never reaches a computation, whatever it holds (NaN from
         # SequencePadder, inf, out-of-vocabulary ids): one select here rather
         # than a guard in every later operation where 0 * NaN would leak.
-        valid = mask if values.ndim == 2 else mask.unsqueeze(2)
-        values = values.masked_fill(~valid, 0)
+        if not no_padding:
+            valid = mask if values.ndim == 2 else mask.unsqueeze(2)
+            values = values.masked_fill(~valid, 0)
         if self.embedding is not None:
             if self.training and self.token_dropout > 0:
                 values = _drop_tokens(values, self.token_dropout)
