@@ -21,7 +21,8 @@ from sklearn.preprocessing import FunctionTransformer
 from skorch.exceptions import DeviceWarning
 
 from sklearn_rnn import RNNClassifier, RNNModule, RNNRegressor
-from sklearn_rnn._data import SequenceDataset, check_sequences, take_batch
+from sklearn_rnn._batching import SequenceDataset, take_batch
+from sklearn_rnn._input_checks import check_sequences
 
 ESTIMATORS = [RNNClassifier, RNNRegressor]
 # A small convolutional branch keeps the default architecture's path covered.

@@ -21,6 +21,7 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback, GradientNormClipping, LRScheduler
 from skorch.utils import to_tensor
 
+from ._batching import BucketBatchIterator, SequenceDataset, batch_indices, take_batch
 from ._callbacks import (
     BestWeightsEarlyStopping,
     EpochLog,
@@ -31,14 +32,10 @@ from ._callbacks import (
 )
 from ._compat import Interval, StrOptions
 from ._conv import recompute_batch_statistics
-from ._data import (
-    BucketBatchIterator,
-    SequenceDataset,
-    batch_indices,
+from ._input_checks import (
     check_feature_names,
     check_sequences,
     read_feature_names,
-    take_batch,
     take_sequences,
 )
 from ._loss import WeightedLoss

@@ -15,7 +15,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._compat import Interval, StrOptions, _fit_context
-from .._data import check_dtype, pandas_to_numpy, read_sequences
+from .._input import check_dtype, pandas_to_numpy, read_sequences
 
 
 class _SequenceTransformerMixin:

@@ -7,7 +7,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from .._compat import _fit_context
-from .._data import read_sequences
+from .._input import read_sequences
 from ._padding import _check_has_steps, _check_n_features, _SequenceTransformerMixin
 
 try:  # NumPy >= 2.0

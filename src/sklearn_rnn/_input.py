@@ -1,38 +1,21 @@
-"""Turning the accepted inputs into (values, lengths), and batching them.
+"""Reading every accepted form of X as sequences, values and dtype untouched.
 
-:func:`read_sequences` is the one reader of the input forms: it finds each
-sequence and its length before trailing padding, keeping the values and the
-dtype of X so that the preprocessing transformers can hand back what they
-were given. :func:`check_sequences` validates what it read for the networks.
-
-Every input form of the estimators ends up as the valid steps of all sequences
-stacked end to end (no padding is stored, so memory stays close to the raw
-data size) plus the length of each sequence. A batch gathers its sequences
-into an array padded only to its own longest member (rounded up to a multiple
-of 8 steps); batches group sequences of similar length, which on CPU is
-several times faster than packing and markedly faster than padding
-everything to the global maximum.
+:func:`read_sequences` is the one reader of the input forms (3-D and 2-D
+arrays, wide DataFrames, ragged lists of arrays or DataFrames, token ids): it
+finds each sequence and its length before trailing padding, keeping the
+values and the dtype of X so that the preprocessing transformers can hand
+back what they were given. What the networks need on top of that (float32,
+finite, in range) is checked in :mod:`._input_checks`. NumPy and pandas only:
+no torch here.
 """
 
-import warnings
 from collections.abc import Iterator, Mapping, Set
 from dataclasses import dataclass
 from functools import reduce
 
 import numpy as np
 import pandas as pd
-import torch
 from scipy import sparse
-
-# A shuffled epoch sorts pools of this many batches by length: large enough to
-# make batches tight, small enough to keep their composition random.
-_POOL_BATCHES = 50
-# Ragged batches are padded to a multiple of this many steps. oneDNN plans and
-# caches one primitive per input shape (up to 1024 of them, for the life of
-# the process): padding to the batch's own longest member gives every width
-# its own plan and cache entry, rounding up gives up to 8 times fewer, for at
-# most 7 steps of masked padding per batch.
-_WIDTH_MULTIPLE = 8
 
 
 @dataclass(frozen=True)
@@ -317,67 +300,6 @@ def _item_values(item, i):
     return item
 
 
-def read_feature_names(X):
-    """The column names shared by the DataFrame items of a ragged X, or None.
-
-    Each item's columns are its features, as the columns of a DataFrame are
-    for scikit-learn's estimators; as there, only all-string names count. A
-    wide DataFrame's columns are time steps, not features, so it has none.
-    """
-    if not isinstance(X, (list, tuple, pd.Series)) and not (
-        isinstance(X, np.ndarray) and X.dtype == object and X.ndim == 1
-    ):
-        return None
-    names = None
-    for i, item in enumerate(X):
-        if not isinstance(item, pd.DataFrame):
-            continue
-        columns = item.columns
-        if not all(isinstance(name, str) for name in columns):
-            continue
-        if names is None:
-            names, first = np.asarray(columns, dtype=object), i
-        elif not np.array_equal(names, np.asarray(columns, dtype=object)):
-            raise ValueError(
-                f"The DataFrames of X must have the same columns in the same "
-                f"order: sequence {first} has {names.tolist()} and sequence {i} "
-                f"has {list(columns)}."
-            )
-    return names
-
-
-def check_feature_names(owner, fitted, given):
-    """Compare the feature names of X with those seen in fit, as sklearn does.
-
-    Different names (renamed or reordered columns) are an error; names on one
-    side only are a warning, scikit-learn's wording.
-    """
-    if fitted is None and given is None:
-        return
-    if fitted is None:
-        warnings.warn(
-            f"X has feature names, but {owner} was fitted without feature names",
-            UserWarning,
-            stacklevel=5,
-        )
-        return
-    if given is None:
-        warnings.warn(
-            f"X does not have valid feature names, but {owner} was fitted with "
-            "feature names",
-            UserWarning,
-            stacklevel=5,
-        )
-        return
-    if not np.array_equal(fitted, given):
-        raise ValueError(
-            "The feature names should match those that were passed during fit: "
-            f"{owner} was fitted on columns {fitted.tolist()}, X has "
-            f"{given.tolist()}. Select the columns in the order of fit, e.g. "
-            "[frame[names] for frame in X] with names = model.feature_names_in_."
-        )
-
-
 def _step_shape(arrays, n_features):
     """() when every step is a scalar, else (F,), checking that items agree on F."""
 
@@ -433,7 +355,7 @@ def _padding_steps(flat, token_mode):
 
 def _lengths_before_padding(is_padding, raw_lengths):
     nonempty = raw_lengths > 0
-    starts = (np.cumsum(raw_lengths) - raw_lengths)[nonempty]
+    starts = sequence_offsets(raw_lengths)[nonempty]
     # Each sequence ends after its last step that is not padding (-1: none
     # is). Reducing over the starts of the non-empty sequences is exact:
     # empty ones in between hold no steps.
@@ -445,201 +367,6 @@ def _lengths_before_padding(is_padding, raw_lengths):
     return lengths
 
 
-@dataclass(frozen=True)
-class Sequences:
-    """Sequences stored end to end, without padding.
-
-    ``values`` holds the valid steps of every sequence, one after the other:
-    float32 of shape (total_steps, F), or int64 of shape (total_steps,) for
-    token ids. ``lengths`` (int64, shape (n,)) says how many steps each
-    sequence has.
-    """
-
-    values: np.ndarray
-    lengths: np.ndarray
-
-    @property
-    def n_features(self):
-        return 1 if self.values.ndim == 1 else self.values.shape[1]
-
-
-def check_sequences(X, *, token_mode=False, n_features=None):
-    """Validate any accepted form of X and return it as :class:`Sequences`.
-
-    Numeric mode: a (n, T, F) array, a (n, T) array or wide DataFrame of
-    univariate sequences, or a list / tuple / 1-D object array of (T_i, F) or
-    (T_i,) arrays. Trailing steps whose features are all NaN are padding. Token
-    mode: a (n, T) integer array or a collection of 1-D integer arrays; trailing
-    zeros are padding. Sequences may be empty (length 0); ``n_features`` (the
-    fitted F, at predict time) gives empty 1-D items their shape when no
-    other item tells it.
-    """
-    raw = read_sequences(X, token_mode=token_mode, n_features=n_features)
-    values = raw.valid_steps
-    if token_mode:
-        _check_token_ids(values)
-        return Sequences(np.ascontiguousarray(values, dtype=np.int64), raw.lengths)
-    if values.ndim == 1:
-        values = values[:, np.newaxis]
-    with np.errstate(over="ignore"):  # reported below, with its position
-        float32_values = np.ascontiguousarray(values, dtype=np.float32)
-    # After the cast: a finite float64 beyond float32's range becomes inf.
-    if values.dtype.kind == "f" and not np.isfinite(float32_values).all():
-        _refuse_not_finite(values, raw.lengths)
-    return Sequences(float32_values, raw.lengths)
-
-
-def _check_token_ids(ids):
-    if not ids.size:
-        return
-    # Before the cast to int64, where uint64 ids >= 2**63 would wrap negative.
-    if ids.dtype.kind == "u" and ids.max() > np.iinfo(np.int64).max:
-        raise ValueError(
-            f"Token ids must be at most {np.iinfo(np.int64).max}; found "
-            f"{ids.max()}. Number the tokens 0, 1, 2, ... (Tokenizer does)."
-        )
-    if (ids < 0).any():
-        raise ValueError(f"Token ids must be >= 0 (0 is padding); found {ids.min()}.")
-
-
-def _refuse_not_finite(values, lengths):
-    """Say where ``values``, the (T, F) valid steps of sequences, is not finite
-    in float32: inf, NaN, or a finite value beyond float32's range."""
-    if np.isinf(values).any():
-        raise ValueError("Input X contains infinity; expected finite values.")
-    if not np.isnan(values).any():
-        largest = np.abs(values).max()
-        raise ValueError(
-            f"Input X contains {largest:.3g}, beyond the range of float32 "
-            f"(|x| <= {np.finfo(np.float32).max:.3g}), the precision the network "
-            "computes in; it would become infinity. Scale X first (e.g. with "
-            "SequenceScaler)."
-        )
-    position = np.flatnonzero(np.isnan(values).any(axis=1))[0]
-    starts = np.cumsum(lengths) - lengths
-    # Empty sequences share their start with the next one: the last sequence
-    # starting at or before the position is the one that holds it.
-    sample = np.searchsorted(starts, position, side="right") - 1
-    raise ValueError(
-        f"Input X contains NaN inside the valid steps of sequence {sample} "
-        f"(step {position - starts[sample]}); only trailing steps whose "
-        "features are all NaN are read as padding."
-    )
-
-
-def take_sequences(sequences, index):
-    """The sequences at ``index``, still stored end to end."""
-    index = np.asarray(index)
-    lengths = sequences.lengths[index]
-    starts = (np.cumsum(sequences.lengths) - sequences.lengths)[index]
-    # Every step of every chosen sequence, without a loop over sequences.
-    positions = np.arange(lengths.sum()) + np.repeat(
-        starts - (np.cumsum(lengths) - lengths), lengths
-    )
-    return Sequences(sequences.values[positions], lengths)
-
-
-class SequenceDataset(torch.utils.data.Dataset):
-    """Sequences (stored end to end), their lengths, targets and weights.
-
-    With a target, batches carry ``{"target": ..., "weight": ...}`` as y, which
-    the weighted loss takes; weights default to 1.
-    """
-
-    def __init__(self, sequences, target=None, weight=None):
-        self.values = torch.from_numpy(sequences.values)
-        self.lengths = torch.from_numpy(sequences.lengths)
-        self.offsets = torch.cumsum(self.lengths, 0) - self.lengths
-        # Fixed-length data (the common dense case) is a (n, T, ...) view: its
-        # batches are then one index_select, with no positions to compute.
-        self.fixed_length = None
-        if self.lengths[0] > 0 and bool((self.lengths == self.lengths[0]).all()):
-            self.fixed_length = self.values.view(
-                len(self.lengths), int(self.lengths[0]), *self.values.shape[1:]
-            )
-        self.target = None if target is None else torch.from_numpy(target)
-        if target is not None and weight is None:
-            weight = np.ones(len(target), dtype=np.float32)
-        self.weight = None if weight is None else torch.from_numpy(weight)
-
-    def __len__(self):
-        return len(self.lengths)
-
-    def __getitem__(self, i):
-        start = self.offsets[i]
-        x = {
-            "values": self.values[start : start + self.lengths[i]],
-            "lengths": self.lengths[i],
-        }
-        if self.target is None:
-            return x, None
-        return x, {"target": self.target[i], "weight": self.weight[i]}
-
-
-def batch_indices(lengths, batch_size, *, shuffle):
-    """Split sample indices into batches of sequences of similar length.
-
-    With ``shuffle``, the samples are permuted, sorted by length within pools
-    of ``_POOL_BATCHES`` batches and the batches are visited in random order
-    (torch's global generator, which ``fit`` seeds). Without it, indices are
-    sorted by length (stable), which is what prediction uses.
-    """
-    n_samples = len(lengths)
-    if not shuffle:
-        return list(torch.argsort(lengths, stable=True).split(batch_size))
-    order = torch.randperm(n_samples)
-    pool = batch_size * _POOL_BATCHES
-    batches = []
-    for start in range(0, n_samples, pool):
-        chunk = order[start : start + pool]
-        chunk = chunk[torch.argsort(lengths[chunk], stable=True)]
-        batches.extend(chunk.split(batch_size))
-    return [batches[i] for i in torch.randperm(len(batches)).tolist()]
-
-
-def take_batch(dataset, index):
-    """Gather one batch, right-padded with zeros to its own longest sequence.
-
-    Unless every sequence of the data set has the same length, the width is
-    rounded up to a multiple of ``_WIDTH_MULTIPLE`` steps (equal-length
-    batches included), which bounds the number of distinct batch shapes.
-    """
-    lengths = dataset.lengths[index]
-    target = None
-    if dataset.target is not None:
-        target = {"target": dataset.target[index], "weight": dataset.weight[index]}
-    if dataset.fixed_length is not None:
-        return {"values": dataset.fixed_length[index], "lengths": lengths}, target
-    # A batch of empty sequences runs on one padding step.
-    width = -(-int(lengths.max()) // _WIDTH_MULTIPLE) * _WIDTH_MULTIPLE or 1
-    steps = torch.arange(width)
-    positions = dataset.offsets[index].unsqueeze(1) + steps
-    # Zeros, then the valid steps scattered in: padding cannot poison masked
-    # pooling, and a batch of empty sequences reads no data at all.
-    valid = steps < lengths.unsqueeze(1)
-    shape = (len(index), width, *dataset.values.shape[1:])
-    values = dataset.values.new_zeros(shape)
-    values[valid] = dataset.values[positions[valid]]
-    return {"values": values, "lengths": lengths}, target
-
-
-class BucketBatchIterator:
-    """skorch ``iterator_train`` / ``iterator_valid``: length-bucketed batches.
-
-    skorch calls ``BucketBatchIterator(dataset, batch_size=..., **kwargs)`` once
-    per epoch and iterates over it; each batch is ``({"values", "lengths"}, y)``.
-    """
-
-    def __init__(self, dataset, batch_size=32, shuffle=False):
-        self.dataset = dataset
-        self.batch_size = batch_size
-        self.shuffle = shuffle
-
-    def __len__(self):
-        return -(-len(self.dataset) // self.batch_size)
-
-    def __iter__(self):
-        for index in batch_indices(
-            self.dataset.lengths, self.batch_size, shuffle=self.shuffle
-        ):
-            yield take_batch(self.dataset, index)
+def sequence_offsets(lengths):
+    """Where each sequence starts when sequences are stored end to end."""
+    return np.cumsum(lengths) - lengths

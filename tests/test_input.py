@@ -4,15 +4,14 @@ import pytest
 import torch
 from scipy import sparse
 
-from sklearn_rnn._data import (
+from sklearn_rnn._batching import (
     BucketBatchIterator,
     SequenceDataset,
     batch_indices,
-    check_sequences,
-    read_sequences,
     take_batch,
-    take_sequences,
 )
+from sklearn_rnn._input import read_sequences
+from sklearn_rnn._input_checks import check_sequences, take_sequences
 
 
 def test_ragged_list_tuple_object_array_and_nan_padding_agree(ragged_data, nan_pad):
