@@ -23,6 +23,7 @@ from skorch.exceptions import DeviceWarning
 from sklearn_rnn import RNNClassifier, RNNModule, RNNRegressor
 from sklearn_rnn._batching import SequenceDataset, take_batch
 from sklearn_rnn._input_checks import check_sequences
+from sklearn_rnn._net import auto_epochs
 
 ESTIMATORS = [RNNClassifier, RNNRegressor]
 # A small convolutional branch keeps the default architecture's path covered.
@@ -426,13 +427,15 @@ def test_token_dropout_trains_the_out_of_vocabulary_embedding():
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_max_epochs_auto_is_a_step_budget(Estimator):
     def epochs(n_samples, batch_size):
-        return Estimator(batch_size=batch_size)._n_epochs(n_samples)
+        return auto_epochs(
+            Estimator(batch_size=batch_size).max_epochs, n_samples, batch_size
+        )
 
     assert epochs(40, 32) == 1000  # 2 batches an epoch: capped at 1000 epochs
     assert epochs(200, 32) == 286  # 7 batches an epoch: 2002 steps
     assert epochs(10_000, 32) == 10  # at least 10 passes over the data
     assert epochs(400_000, 32) == 10
-    assert Estimator(max_epochs=7)._n_epochs(40) == 7
+    assert auto_epochs(Estimator(max_epochs=7).max_epochs, 40, 32) == 7
 
 
 def test_max_epochs_auto_sets_the_epochs_and_the_schedule(ragged_data):

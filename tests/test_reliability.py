@@ -498,14 +498,14 @@ def test_pickle_with_early_stopping_carries_no_training_data():
 
 
 def test_pickle_records_the_version_and_warns_on_another(data, monkeypatch):
-    import sklearn_rnn._base as base
+    import sklearn_rnn._version as version
 
     X, y, _ = data
     blob = pickle.dumps(RNNClassifier(max_epochs=1, **SMALL).fit(X, y))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         pickle.loads(blob)
-    monkeypatch.setattr(base, "__version__", "99.0")
+    monkeypatch.setattr(version, "__version__", "99.0")
     with pytest.warns(
         UserWarning, match="saved with sklearn_rnn 0.*under sklearn_rnn 99"
     ):

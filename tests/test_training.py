@@ -242,9 +242,9 @@ def test_class_weight_balanced_and_dict(ragged_data):
 @pytest.mark.parametrize(
     "sample_weight, match",
     [
-        (np.ones(3), "shape \\(40,\\)"),
-        (-np.ones(40), "non-negative"),
-        (np.zeros(40), "sum to zero"),
+        (np.ones(3), "expected \\(40,\\)"),
+        (-np.ones(40), "Negative values"),
+        (np.zeros(40), "at least one non-zero"),
         (np.r_[np.ones(39), np.nan], "NaN"),
     ],
 )

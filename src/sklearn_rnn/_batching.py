@@ -117,3 +117,26 @@ class BucketBatchIterator:
             self.dataset.lengths, self.batch_size, shuffle=self.shuffle
         ):
             yield take_batch(self.dataset, index)
+
+
+def sorted_batches(dataset, batch_size):
+    """``(index, batch)`` over ``dataset`` in batches sorted by length.
+
+    The order of prediction and of recomputing batch-norm statistics:
+    similar lengths share a batch, so little is padded.
+    """
+    for index in batch_indices(dataset.lengths, batch_size, shuffle=False):
+        yield index, take_batch(dataset, index)
+
+
+def network_outputs(net, dataset, batch_size):
+    """Outputs of the skorch ``net`` for every sequence of ``dataset``, in its
+    order, as a NumPy array of shape (n_sequences, n_outputs)."""
+    outputs = None
+    for index, batch in sorted_batches(dataset, batch_size):
+        output = net.evaluation_step(batch, training=False)
+        output = output.detach().to("cpu").numpy()
+        if outputs is None:
+            outputs = np.empty((len(dataset), output.shape[1]), output.dtype)
+        outputs[index.numpy()] = output
+    return outputs

@@ -11,51 +11,54 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_array, column_or_1d
 
-from ._base import _ATTRIBUTES_DOC, _INPUTS_DOC, _PARAMETERS_DOC, BaseRNN
-from ._compat import StrOptions, _fit_context
+from ._base import BaseRNN
+from ._compat import StrOptions, _check_partial_fit_first_call, _fit_context
+from ._docstrings import ATTRIBUTES, INPUTS, PARAMETERS, fill_doc
+from ._nn.deployment import ClassifierHead
 
 
+@fill_doc(inputs=INPUTS, parameters=PARAMETERS, attributes=ATTRIBUTES)
 class RNNClassifier(ClassifierMixin, BaseRNN):
-    __doc__ = f"""Recurrent neural network classifier for sequences.
+    """Recurrent neural network classifier for sequences.
 
-    A scikit-learn classifier whose model is a PyTorch recurrent network
-    (:class:`RNNModule`) trained with cross-entropy through skorch. It works
-    unchanged in ``Pipeline``, ``GridSearchCV``, ``cross_val_score``,
-    ``clone`` and ``pickle``.
+        A scikit-learn classifier whose model is a PyTorch recurrent network
+        (:class:`RNNModule`) trained with cross-entropy through skorch. It works
+        unchanged in ``Pipeline``, ``GridSearchCV``, ``cross_val_score``,
+        ``clone`` and ``pickle``.
 
-{_INPUTS_DOC}
-    Parameters
-    ----------
-{_PARAMETERS_DOC}
-    class_weight : dict, "balanced" or None, default=None
-        Weights of the classes in the loss, as in scikit-learn's classifiers:
-        a dict ``{{label: weight}}``, or "balanced" for weights inversely
-        proportional to the class frequencies in y. They multiply
-        ``sample_weight``.
+    %(inputs)s
+        Parameters
+        ----------
+    %(parameters)s
+        class_weight : dict, "balanced" or None, default=None
+            Weights of the classes in the loss, as in scikit-learn's classifiers:
+            a dict ``{label: weight}``, or "balanced" for weights inversely
+            proportional to the class frequencies in y. They multiply
+            ``sample_weight``.
 
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,)
-        Class labels; ``predict`` returns values from it and the columns of
-        ``predict_proba`` follow its order.
+        Attributes
+        ----------
+        classes_ : ndarray of shape (n_classes,)
+            Class labels; ``predict`` returns values from it and the columns of
+            ``predict_proba`` follow its order.
 
-{_ATTRIBUTES_DOC}
-    See Also
-    --------
-    RNNRegressor : The same network for regression.
+    %(attributes)s
+        See Also
+        --------
+        RNNRegressor : The same network for regression.
 
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_rnn import RNNClassifier
-    >>> rng = np.random.default_rng(0)
-    >>> X = [rng.normal(size=(n, 2)) for n in rng.integers(3, 12, size=40)]
-    >>> y = np.array(["up" if x[:, 0].sum() > 0 else "down" for x in X])
-    >>> clf = RNNClassifier(hidden_size=8, max_epochs=5, random_state=0)
-    >>> clf.fit(X, y).predict(X[:3]).shape
-    (3,)
-    >>> clf.classes_
-    array(['down', 'up'], dtype='<U4')
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_rnn import RNNClassifier
+        >>> rng = np.random.default_rng(0)
+        >>> X = [rng.normal(size=(n, 2)) for n in rng.integers(3, 12, size=40)]
+        >>> y = np.array(["up" if x[:, 0].sum() > 0 else "down" for x in X])
+        >>> clf = RNNClassifier(hidden_size=8, max_epochs=5, random_state=0)
+        >>> clf.fit(X, y).predict(X[:3]).shape
+        (3,)
+        >>> clf.classes_
+        array(['down', 'up'], dtype='<U4')
     """
 
     _parameter_constraints: dict = {
@@ -150,6 +153,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
                     )
         return compute_sample_weight(self.class_weight, y)
 
+    @property
     def _stratify_validation(self):
         return not self._multilabel
 
@@ -180,6 +184,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         """
         return self._fit(X, y, sample_weight)
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train for one epoch on (X, y), continuing from the current network.
 
@@ -200,14 +205,12 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         self : RNNClassifier
             The classifier, trained one more epoch.
         """
-        if not hasattr(self, "net_"):
-            self._validate_params()
-            if classes is None:
-                raise ValueError(
-                    "classes must be passed on the first call to partial_fit: the "
-                    "first batch may not hold every class."
-                )
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    def _start_partial_fit(self, classes):
+        # scikit-learn's rule for partial_fit: classes on the first call (the
+        # first batch may not hold every class), the same ones if given again.
+        _check_partial_fit_first_call(self, classes)
 
     def _encode_target(self, y, *, reset, classes=None, sample_weight=None):
         y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
@@ -261,6 +264,13 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
 
     def _output_size(self):
         return len(self.classes_)
+
+    def _onnx_head(self):
+        if self._multilabel:
+            return ClassifierHead(multilabel=True), ["label", "probabilities"], None
+        # The graph looks the label up in classes_ after the argmax.
+        head = ClassifierHead(multilabel=False)
+        return head, ["label_index", "probabilities"], self.classes_
 
     def predict_proba(self, X):
         """Class probabilities of sequences X.

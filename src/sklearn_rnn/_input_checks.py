@@ -169,3 +169,23 @@ def take_sequences(sequences, index):
         starts - sequence_offsets(lengths), lengths
     )
     return Sequences(sequences.values[positions], lengths)
+
+
+def check_input_matches_fit(
+    owner, sequences, feature_names, *, n_features, fitted_names, vocab_size
+):
+    """Refuse X whose features, feature names or token ids differ from fit."""
+    if sequences.n_features != n_features:
+        raise ValueError(
+            f"X has {sequences.n_features} features per time step, but {owner} "
+            f"is expecting {n_features} features as input."
+        )
+    check_feature_names(owner, fitted_names, feature_names)
+    if vocab_size is not None and sequences.values.size:
+        max_id = int(sequences.values.max())
+        if max_id >= vocab_size:
+            raise ValueError(
+                f"Token id {max_id} is out of range: the model was fitted with "
+                f"vocab_size_={vocab_size} (ids 0 to {vocab_size - 1}). Map "
+                "unseen tokens to the out-of-vocabulary id 1."
+            )

@@ -5,7 +5,6 @@ called, so that ``import sklearn_rnn`` never requires it.
 """
 
 import copy
-import importlib.util
 import io
 import warnings
 
@@ -14,8 +13,8 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from ._classifier import RNNClassifier
-from ._regressor import RNNRegressor
+from ._base import BaseRNN
+from ._version import __version__
 
 # Lengths of the example batch that the exporter traces (2 sequences padded to
 # 3 steps). The graph's batch and time axes are dynamic: any shape runs.
@@ -23,31 +22,20 @@ _EXAMPLE_LENGTHS = (3, 1)
 
 
 class _DeployedNetwork(nn.Module):
-    """RNNModule plus what the estimator does around it at prediction.
+    """RNNModule, then the estimator's head: what ``predict`` computes.
 
-    The network's output becomes what ``predict`` and ``predict_proba``
-    return. (Padding needs nothing here: RNNModule zeroes it itself, so any
-    padding value, NaN as ``SequencePadder`` writes for float data or an
-    arbitrary token id, gives the same result.)
+    (Padding needs nothing here: RNNModule zeroes it itself, so any padding
+    value, NaN as ``SequencePadder`` writes for float data or an arbitrary
+    token id, gives the same result.)
     """
 
-    def __init__(self, module, *, kind, mean=None, scale=None, ravel=False):
+    def __init__(self, module, head):
         super().__init__()
         self.module = module
-        self.kind = kind
-        self.ravel = ravel
-        if kind == "regression":
-            self.register_buffer("mean", torch.as_tensor(mean, dtype=torch.float32))
-            self.register_buffer("scale", torch.as_tensor(scale, dtype=torch.float32))
+        self.head = head
 
     def forward(self, values, lengths):
-        output = self.module(values, lengths)
-        if self.kind == "softmax":
-            return output.argmax(dim=1), torch.softmax(output, dim=1)
-        if self.kind == "sigmoid":
-            return (output > 0).to(torch.int64), torch.sigmoid(output)
-        predictions = output * self.scale + self.mean
-        return predictions.squeeze(1) if self.ravel else predictions
+        return self.head(self.module(values, lengths))
 
 
 def _ignore_export_warnings():
@@ -228,7 +216,7 @@ def export_onnx(estimator, path=None, *, opset_version=None):
     >>> np.allclose(proba, clf.predict_proba(batch), atol=1e-5)
     True
     """
-    if not isinstance(estimator, (RNNClassifier, RNNRegressor)):
+    if not isinstance(estimator, BaseRNN):
         hint = ""
         if hasattr(estimator, "steps"):
             hint = (
@@ -250,20 +238,8 @@ def export_onnx(estimator, path=None, *, opset_version=None):
 
     token_mode = estimator.embedding_dim is not None
     module = copy.deepcopy(estimator.module_).to("cpu").eval()
-    if isinstance(estimator, RNNClassifier):
-        multilabel = estimator._multilabel
-        network = _DeployedNetwork(module, kind="sigmoid" if multilabel else "softmax")
-        output_names = ["label" if multilabel else "label_index", "probabilities"]
-    else:
-        scaler = estimator.target_scaler_
-        network = _DeployedNetwork(
-            module,
-            kind="regression",
-            mean=scaler.mean_,
-            scale=scaler.scale_,
-            ravel=estimator._y_ndim == 1,
-        )
-        output_names = ["predictions"]
+    head, output_names, labels = estimator._onnx_head()
+    network = _DeployedNetwork(module, head)
 
     lengths = torch.tensor(_EXAMPLE_LENGTHS, dtype=torch.int64)
     shape = (len(_EXAMPLE_LENGTHS), max(_EXAMPLE_LENGTHS))
@@ -287,11 +263,8 @@ def export_onnx(estimator, path=None, *, opset_version=None):
             opset_version=opset_version,
         )
     model = onnx.load_model_from_string(buffer.getvalue())
-    if output_names[0] == "label_index":
-        _add_label_lookup(onnx, model, estimator.classes_)
-
-    # Imported here: the package imports this module before defining it.
-    from . import __version__
+    if labels is not None:
+        _add_label_lookup(onnx, model, labels)
 
     model.doc_string = (
         f"{type(estimator).__name__} exported by sklearn_rnn.export_onnx. Inputs: "
@@ -305,18 +278,3 @@ def export_onnx(estimator, path=None, *, opset_version=None):
     if path is not None:
         onnx.save_model(model, path)
     return model
-
-
-def _skip_examples(docstring):
-    """Mark every example line of a docstring with ``# doctest: +SKIP``."""
-    lines = []
-    for line in docstring.splitlines():
-        if line.lstrip().startswith((">>> ", "... ")):
-            line += "  # doctest: +SKIP"
-        lines.append(line)
-    return "\n".join(lines)
-
-
-if any(importlib.util.find_spec(name) is None for name in ("onnx", "onnxruntime")):
-    # The example needs the onnx extra; without it, the doctest is skipped.
-    export_onnx.__doc__ = _skip_examples(export_onnx.__doc__)

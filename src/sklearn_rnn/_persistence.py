@@ -18,17 +18,15 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 from skorch.history import History
 
-from ._base import _OPTIMIZERS
 from ._classifier import RNNClassifier
+from ._net import OPTIMIZERS, resolve_device
 from ._regressor import RNNRegressor
 from ._version import __version__
 
 # The only classes a file may name: loading never imports anything else.
 _ESTIMATORS = {cls.__name__: cls for cls in (RNNClassifier, RNNRegressor)}
 _FORMAT = "sklearn_rnn.v1"
-# Fitted attributes that scikit-learn's trailing-underscore convention
-# does not name, and what fit rebuilds instead of saving.
-_PRIVATE_FITTED = ("_multilabel", "_y_ndim")
+# What the file holds apart (the network and its history) or rebuilds.
 _NOT_SAVED = ("net_", "history_")
 _SCALER_ATTRIBUTES = ("mean_", "var_", "scale_", "n_samples_seen_", "n_features_in_")
 
@@ -185,11 +183,10 @@ def load_model(path, *, device=None):
         estimator.set_params(device=device)
     _restore_fitted(estimator, header["fitted"], tensors)
     net = estimator._build_net(
-        estimator._output_size(),
-        estimator._resolve_device(),
+        _tuple_or_none(header["conv_channels"]),
+        resolve_device(estimator.device),
         callbacks=[],
         epochs=1,
-        conv_channels=_tuple_or_none(header["conv_channels"]),
     )
     net.initialize()
     prefix = "module."
@@ -222,7 +219,7 @@ def _params_as_data(estimator):
     params, unsaved = {}, []
     for name, value in estimator.get_params(deep=False).items():
         if name == "optimizer" and isinstance(value, type):
-            names = [key for key, cls in _OPTIMIZERS.items() if cls is value]
+            names = [key for key, cls in OPTIMIZERS.items() if cls is value]
             value = names[0] if names else value
         if name == "device" and isinstance(value, torch.device):
             value = str(value)
@@ -238,11 +235,10 @@ def _params_as_data(estimator):
 def _fitted_as_data(estimator):
     """Fitted attributes as JSON, with the numeric arrays apart as tensors."""
     fitted, arrays = {}, {}
-    names = [
-        name
-        for name in vars(estimator)
-        if (name.endswith("_") and not name.startswith("_")) or name in _PRIVATE_FITTED
-    ]
+    # Everything fit stored beside the parameters, public or not, without
+    # naming any: what a pickle would carry, minus the net.
+    params = estimator.get_params(deep=False)
+    names = [name for name in vars(estimator) if name not in params]
     for name in names:
         if name in _NOT_SAVED:
             continue

@@ -6,47 +6,50 @@ from sklearn.metrics import r2_score
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from ._base import _ATTRIBUTES_DOC, _INPUTS_DOC, _PARAMETERS_DOC, BaseRNN
+from ._base import BaseRNN
 from ._compat import _fit_context
+from ._docstrings import ATTRIBUTES, INPUTS, PARAMETERS, fill_doc
+from ._nn.deployment import RegressionHead
 
 
+@fill_doc(inputs=INPUTS, parameters=PARAMETERS, attributes=ATTRIBUTES)
 class RNNRegressor(RegressorMixin, BaseRNN):
-    __doc__ = f"""Recurrent neural network regressor for sequences.
+    """Recurrent neural network regressor for sequences.
 
-    A scikit-learn regressor whose model is a PyTorch recurrent network
-    (:class:`RNNModule`) trained with the mean squared error through skorch.
-    Targets are standardized for training (like wrapping the model in
-    ``TransformedTargetRegressor`` with a ``StandardScaler``) and mapped back at
-    prediction, so the default learning rate suits targets of any scale.
+        A scikit-learn regressor whose model is a PyTorch recurrent network
+        (:class:`RNNModule`) trained with the mean squared error through skorch.
+        Targets are standardized for training (like wrapping the model in
+        ``TransformedTargetRegressor`` with a ``StandardScaler``) and mapped back at
+        prediction, so the default learning rate suits targets of any scale.
 
-{_INPUTS_DOC}
-    Parameters
-    ----------
-{_PARAMETERS_DOC}
-    Attributes
-    ----------
-    n_outputs_ : int
-        Number of regression targets.
+    %(inputs)s
+        Parameters
+        ----------
+    %(parameters)s
+        Attributes
+        ----------
+        n_outputs_ : int
+            Number of regression targets.
 
-    target_scaler_ : sklearn.preprocessing.StandardScaler
-        The standardization of the training targets; ``loss_curve_`` is in
-        its standardized units.
+        target_scaler_ : sklearn.preprocessing.StandardScaler
+            The standardization of the training targets; ``loss_curve_`` is in
+            its standardized units.
 
-{_ATTRIBUTES_DOC}
-    See Also
-    --------
-    RNNClassifier : The same network for classification.
+    %(attributes)s
+        See Also
+        --------
+        RNNClassifier : The same network for classification.
 
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_rnn import RNNRegressor
-    >>> rng = np.random.default_rng(0)
-    >>> X = rng.normal(size=(40, 10, 3))  # 40 sequences, 10 steps, 3 features
-    >>> y = X[:, -1, 0] + 2.0
-    >>> reg = RNNRegressor(hidden_size=8, max_epochs=5, random_state=0)
-    >>> reg.fit(X, y).predict(X[:2]).shape
-    (2,)
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_rnn import RNNRegressor
+        >>> rng = np.random.default_rng(0)
+        >>> X = rng.normal(size=(40, 10, 3))  # 40 sequences, 10 steps, 3 features
+        >>> y = X[:, -1, 0] + 2.0
+        >>> reg = RNNRegressor(hidden_size=8, max_epochs=5, random_state=0)
+        >>> reg.fit(X, y).predict(X[:2]).shape
+        (2,)
     """
 
     _loss = "squared_error"
@@ -80,6 +83,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         """
         return self._fit(X, y, sample_weight)
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
         """Train for one epoch on (X, y), continuing from the current network.
 
@@ -100,8 +104,6 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         self : RNNRegressor
             The regressor, trained one more epoch.
         """
-        if not hasattr(self, "net_"):
-            self._validate_params()
         return self._fit(X, y, sample_weight, incremental=True)
 
     def _encode_target(self, y, *, reset, classes=None, sample_weight=None):
@@ -130,6 +132,11 @@ class RNNRegressor(RegressorMixin, BaseRNN):
 
     def _output_size(self):
         return self.n_outputs_
+
+    def _onnx_head(self):
+        scaler = self.target_scaler_
+        head = RegressionHead(scaler.mean_, scaler.scale_, ravel=self._y_ndim == 1)
+        return head, ["predictions"], None
 
     def predict(self, X):
         """Predict the target of each sequence of X.
