@@ -239,3 +239,13 @@ def test_estimator_without_history_raises_type_error(pyplot):
 def test_inconsistent_curves_raise_value_error(pyplot, params, match):
     with pytest.raises(ValueError, match=match):
         TrainingCurveDisplay(**params).plot()
+
+
+def test_early_stopping_feeds_the_validation_loss_curve(pyplot, ragged_data):
+    X, y = ragged_data
+    clf = RNNClassifier(**FAST, early_stopping=True, validation_fraction=0.25)
+    clf.fit(X, y)
+    display = TrainingCurveDisplay.from_estimator(clf)
+    losses = clf.history_[:, "valid_loss"]
+    assert len(losses) == clf.n_iter_
+    assert_allclose(display.validation_loss_line_.get_ydata(), losses)

@@ -3,6 +3,7 @@
 import math
 import sys
 
+import torch
 from skorch.callbacks import Callback, EarlyStopping, PrintLog, ProgressBar
 from skorch.callbacks.logging import Ansi
 
@@ -47,11 +48,12 @@ class ValidationScore(Callback):
     """Score the network on a held-out split after each epoch.
 
     It records ``valid_score`` in the history, which early stopping then
-    watches, and ``valid_score_best`` (whether it is the best so far), which
-    the epoch log marks. The score is scikit-learn's for the estimator
-    (accuracy, or R²), weighted by the held-out sample weights. The held-out
-    data are released when training ends, so that a fitted model carries no
-    training data.
+    watches, and ``valid_loss``, the training loss on the held-out data (for
+    the learning curve: ``TrainingCurveDisplay`` plots it beside the training
+    loss), each with a ``_best`` flag that the epoch log marks. The score is
+    scikit-learn's for the estimator (accuracy, or R²); both are weighted by
+    the held-out sample weights. The held-out data are released when training
+    ends, so that a fitted model carries no training data.
 
     Parameters
     ----------
@@ -71,15 +73,21 @@ class ValidationScore(Callback):
 
     def initialize(self):
         self.best_score_ = -math.inf
+        self.best_loss_ = math.inf
         return self
 
     def on_epoch_end(self, net, **kwargs):
-        value = float(self.score(self.outputs(net, self.dataset), self.dataset))
-        net.history.record("valid_score", value)
-        is_best = value > self.best_score_
-        net.history.record("valid_score_best", is_best)
-        if is_best:
-            self.best_score_ = value
+        outputs = self.outputs(net, self.dataset)
+        score = float(self.score(outputs, self.dataset))
+        target = {"target": self.dataset.target, "weight": self.dataset.weight}
+        with torch.no_grad():
+            loss = float(net.get_loss(torch.from_numpy(outputs), target))
+        net.history.record("valid_loss", loss)
+        net.history.record("valid_loss_best", loss < self.best_loss_)
+        self.best_loss_ = min(loss, self.best_loss_)
+        net.history.record("valid_score", score)
+        net.history.record("valid_score_best", score > self.best_score_)
+        self.best_score_ = max(score, self.best_score_)
 
     def on_train_end(self, net, **kwargs):
         # The scorer and output functions are the estimator's bound methods:
