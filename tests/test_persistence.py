@@ -152,7 +152,7 @@ def test_refuses_what_it_cannot_read_or_write(tmp_path):
     )
     with pytest.raises(ValueError, match=r"reads 'sklearn_rnn\.v1'"):
         load_model(tmp_path / "forged.st")
-    with pytest.raises(TypeError, match="RNNClassifier and RNNRegressor"):
+    with pytest.raises(TypeError, match="saves the estimators of sklearn_rnn"):
         save_model(object(), tmp_path / "x.st")
     with pytest.raises(Exception, match="not fitted"):
         save_model(RNNClassifier(), tmp_path / "x.st")

@@ -18,13 +18,10 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 from skorch.history import History
 
-from ._classifier import RNNClassifier
+from ._base import BaseRNN
 from ._net import OPTIMIZERS, resolve_device
-from ._regressor import RNNRegressor
 from ._version import __version__
 
-# The only classes a file may name: loading never imports anything else.
-_ESTIMATORS = {cls.__name__: cls for cls in (RNNClassifier, RNNRegressor)}
 _FORMAT = "sklearn_rnn.v1"
 # What the file holds apart (the network and its history) or rebuilds.
 _NOT_SAVED = ("net_", "history_")
@@ -70,10 +67,10 @@ def save_model(estimator, path):
     True
     """
     save_file, _ = _safetensors()
-    if type(estimator) not in _ESTIMATORS.values():
+    if type(estimator) not in _estimators().values():
         raise TypeError(
-            "save_model saves RNNClassifier and RNNRegressor instances; got "
-            f"{type(estimator).__name__}."
+            "save_model saves the estimators of sklearn_rnn "
+            f"({sorted(_estimators())}); got {type(estimator).__name__}."
         )
     check_is_fitted(estimator, "net_")
     params, unsaved = _params_as_data(estimator)
@@ -150,11 +147,12 @@ def load_model(path, *, device=None):
             )
         tensors = {name: file.get_tensor(name) for name in file.keys()}
     header = json.loads(metadata["sklearn_rnn"])
-    if header.get("format") != _FORMAT or header.get("estimator") not in _ESTIMATORS:
+    estimators = _estimators()
+    if header.get("format") != _FORMAT or header.get("estimator") not in estimators:
         raise ValueError(
             f"{path} holds format {header.get('format')!r} for "
             f"{header.get('estimator')!r}; this version of sklearn_rnn reads "
-            f"{_FORMAT!r} for {sorted(_ESTIMATORS)}."
+            f"{_FORMAT!r} for {sorted(estimators)}."
         )
     version = header["sklearn_rnn_version"]
     if version != __version__:
@@ -178,7 +176,7 @@ def load_model(path, *, device=None):
         name: tuple(value) if isinstance(value, list) else value
         for name, value in header["params"].items()
     }
-    estimator = _ESTIMATORS[header["estimator"]](**params)
+    estimator = estimators[header["estimator"]](**params)
     if device is not None:
         estimator.set_params(device=device)
     _restore_fitted(estimator, header["fitted"], tensors)
@@ -201,6 +199,21 @@ def load_model(path, *, device=None):
     estimator.net_ = net
     estimator.history_ = net.history
     return estimator
+
+
+def _estimators():
+    """The only classes a file may name: our public estimators, by name.
+
+    Loading never imports anything else.
+    """
+    import sklearn_rnn  # the package's public names, once it is imported
+
+    return {
+        name: cls
+        for name in sklearn_rnn.__all__
+        if isinstance(cls := getattr(sklearn_rnn, name), type)
+        and issubclass(cls, BaseRNN)
+    }
 
 
 def _safetensors():
