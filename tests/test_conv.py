@@ -6,12 +6,12 @@ import torch
 from torch.nn import functional as F
 
 from sklearn_rnn import RNNClassifier, RNNModule
-from sklearn_rnn._conv import (
+from sklearn_rnn._nn.conv import (
     _MaskedBatchNorm1d,
     check_conv_sizes,
     recompute_batch_statistics,
-    valid_step_mask,
 )
+from sklearn_rnn._nn.masking import valid_step_mask
 
 
 def _norm(momentum):
@@ -197,3 +197,37 @@ def test_module_takes_conv_sizes_as_numpy_arrays():
     )
     assert module.conv_channels == (4, 6)
     assert [conv.kernel_size for conv in module.conv.convs] == [(3,), (2,)]
+
+
+def test_recompute_batch_statistics_averages_batches_and_keeps_weights():
+    torch.manual_seed(0)
+    module = RNNModule(2, 1, hidden_size=4, conv_channels=(3,), conv_kernel_sizes=(1,))
+    norm = module.conv.norms[0]
+    weights = {k: v.clone() for k, v in module.state_dict().items()}
+    lengths = torch.tensor([5, 3])
+    batches = [
+        {"values": torch.randn(2, 5, 2) * scale, "lengths": lengths}
+        for scale in (1.0, 3.0)
+    ]
+    # A batch with a single valid step cannot give batch statistics: skipped.
+    batches.append({"values": torch.randn(1, 1, 2), "lengths": torch.tensor([1])})
+    module.eval()
+    recompute_batch_statistics(module, batches)
+    assert not module.training and not norm.training
+    assert norm.momentum == 0.1 and int(norm.num_batches_tracked) == 2
+    # The running mean is the equal-weight mean of the two batches' means over
+    # their valid steps.
+    means = []
+    for batch in batches[:2]:
+        hidden = module.conv.convs[0](batch["values"].transpose(1, 2))
+        mask = torch.arange(5) < batch["lengths"].unsqueeze(1)
+        means.append(hidden.transpose(1, 2)[mask].mean(dim=0))
+    torch.testing.assert_close(norm.running_mean, torch.stack(means).mean(dim=0))
+    for key, value in module.state_dict().items():
+        if "norms" not in key:
+            assert torch.equal(value, weights[key]), key
+
+
+# Every pooling, with and without the convolutional branch and the instance
+# normalization (the fuzz report's 16 configurations), and the bidirectional
+# core, which reverses each sequence within its length.

@@ -1,13 +1,11 @@
-import math
+import inspect
 import warnings
 
 import pytest
 import torch
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from sklearn_rnn import RNNModule
-from sklearn_rnn._module import POOLINGS, reverse_within_lengths
-from sklearn_rnn._normalization import InstanceNormalization
+from sklearn_rnn import RNNClassifier, RNNModule, RNNRegressor
+from sklearn_rnn._nn.module import POOLINGS
 
 CONFIGS = [
     dict(cell_type=cell, bidirectional=bi, pooling=pool, num_layers=2)
@@ -62,56 +60,12 @@ def test_forward_returns_only_the_output_tensor():
     assert out.shape == (3, 2)
 
 
-@pytest.mark.parametrize("cell_type", ["lstm", "gru", "rnn"])
-def test_bidirectional_core_matches_torch_packed_sequences(cell_type):
-    # The reference: torch's own bidirectional cell on packed sequences, which
-    # is exact but slow on CPU. Same weights, same per-step outputs.
-    torch.manual_seed(0)
-    module = RNNModule(
-        input_size=3,
-        cell_type=cell_type,
-        hidden_size=4,
-        num_layers=2,
-        bidirectional=True,
-    )
-    cell = type(module.core.forward_layers[0])
-    reference = cell(3, 4, num_layers=2, batch_first=True, bidirectional=True)
-    for layer in range(2):
-        for direction, layers in (
-            ("", module.core.forward_layers),
-            ("_reverse", module.core.backward_layers),
-        ):
-            for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
-                getattr(reference, f"{name}_l{layer}{direction}").data.copy_(
-                    getattr(layers[layer], f"{name}_l0").data
-                )
-    values = torch.randn(3, 6, 3)
-    lengths = torch.tensor([6, 2, 4])
-    packed = pack_padded_sequence(
-        values, lengths, batch_first=True, enforce_sorted=False
-    )
-    with torch.no_grad():
-        expected, _ = pad_packed_sequence(reference(packed)[0], batch_first=True)
-        actual = module.core(values, lengths)
-    for i, length in enumerate(lengths.tolist()):
-        assert torch.allclose(actual[i, :length], expected[i, :length], atol=1e-6)
-
-
 def test_token_mode_embeds_ids_with_zero_padding():
     torch.manual_seed(0)
     module = RNNModule(output_size=1, embedding_dim=4, vocab_size=10, hidden_size=3)
     assert torch.all(module.embedding.weight[0] == 0)
     ids = torch.tensor([[3, 4, 0], [5, 0, 0]])
     assert module(ids, torch.tensor([2, 1])).shape == (2, 1)
-
-
-def test_reverse_within_lengths_is_an_involution():
-    values = torch.randn(3, 5, 2)
-    lengths = torch.tensor([5, 2, 3])
-    once = reverse_within_lengths(values, lengths)
-    assert torch.equal(once[1, :2], values[1, :2].flip(0))
-    assert torch.equal(once[1, 2:], values[1, 2:])
-    assert torch.equal(reverse_within_lengths(once, lengths), values)
 
 
 @pytest.mark.parametrize(
@@ -159,22 +113,8 @@ def test_conv_branch_adds_its_features_to_the_head():
     assert module.head.in_features == 5 + 4 + 2 * 3
 
 
-def test_instance_normalization_uses_valid_steps_only():
-    values = torch.randn(3, 6, 2, dtype=torch.float64)
-    lengths = torch.tensor([6, 3, 0])
-    normalized, statistics = InstanceNormalization(eps=1e-5)(values, lengths)
-    for i, length in enumerate(lengths.tolist()[:2]):
-        valid = values[i, :length]
-        mean = valid.mean(dim=0)
-        std = (valid.var(dim=0, unbiased=False) + 1e-5).sqrt()
-        assert torch.allclose(normalized[i, :length], (valid - mean) / std)
-        assert torch.allclose(statistics[i], torch.cat([mean, std.log()]))
-        assert torch.all(normalized[i, length:] == 0)
-    assert torch.all(statistics[2] == 0) and torch.all(normalized[2] == 0)
-
-
 def test_token_dropout_replaces_real_ids_by_oov_in_training_only():
-    from sklearn_rnn._module import _drop_tokens
+    from sklearn_rnn._nn.module import _drop_tokens
 
     torch.manual_seed(0)
     ids = torch.randint(2, 50, (200, 50))
@@ -194,40 +134,6 @@ def test_token_dropout_replaces_real_ids_by_oov_in_training_only():
     assert not torch.equal(module(ids, lengths), module(ids, lengths))
 
 
-def test_recompute_batch_statistics_averages_batches_and_keeps_weights():
-    from sklearn_rnn._conv import recompute_batch_statistics
-
-    torch.manual_seed(0)
-    module = RNNModule(2, 1, hidden_size=4, conv_channels=(3,), conv_kernel_sizes=(1,))
-    norm = module.conv.norms[0]
-    weights = {k: v.clone() for k, v in module.state_dict().items()}
-    lengths = torch.tensor([5, 3])
-    batches = [
-        {"values": torch.randn(2, 5, 2) * scale, "lengths": lengths}
-        for scale in (1.0, 3.0)
-    ]
-    # A batch with a single valid step cannot give batch statistics: skipped.
-    batches.append({"values": torch.randn(1, 1, 2), "lengths": torch.tensor([1])})
-    module.eval()
-    recompute_batch_statistics(module, batches)
-    assert not module.training and not norm.training
-    assert norm.momentum == 0.1 and int(norm.num_batches_tracked) == 2
-    # The running mean is the equal-weight mean of the two batches' means over
-    # their valid steps.
-    means = []
-    for batch in batches[:2]:
-        hidden = module.conv.convs[0](batch["values"].transpose(1, 2))
-        mask = torch.arange(5) < batch["lengths"].unsqueeze(1)
-        means.append(hidden.transpose(1, 2)[mask].mean(dim=0))
-    torch.testing.assert_close(norm.running_mean, torch.stack(means).mean(dim=0))
-    for key, value in module.state_dict().items():
-        if "norms" not in key:
-            assert torch.equal(value, weights[key]), key
-
-
-# Every pooling, with and without the convolutional branch and the instance
-# normalization (the fuzz report's 16 configurations), and the bidirectional
-# core, which reverses each sequence within its length.
 PADDING_CONFIGS = [
     dict(pooling=pooling, conv_channels=conv, instance_norm=norm)
     for pooling in POOLINGS
@@ -369,46 +275,6 @@ def test_lengths_are_not_checked_while_tracing():
     torch.testing.assert_close(traced(values, lengths), module(values, lengths))
 
 
-@pytest.mark.parametrize("scale", [1e-30, 1e-3, 1.0, 1e10, 1e20, 1e30, 1e38])
-def test_instance_normalization_is_exact_at_any_float32_scale(scale):
-    # float32 squares overflow beyond about 1e19: the statistics must not.
-    torch.manual_seed(0)
-    values = (torch.randn(3, 6, 2, dtype=torch.float64) * scale).float()
-    lengths = torch.tensor([6, 3, 1])
-    normalized, statistics = InstanceNormalization()(values, lengths)
-    expected_normalized, expected_statistics = _instance_norm_reference(values, lengths)
-    torch.testing.assert_close(
-        normalized.double(), expected_normalized, rtol=1e-5, atol=1e-6
-    )
-    torch.testing.assert_close(
-        statistics.double(), expected_statistics, rtol=1e-5, atol=1e-6
-    )
-
-
-def _instance_norm_reference(values, lengths, eps=1e-5):
-    """The textbook formula in float64, where float32 inputs cannot overflow."""
-    values = values.double()
-    normalized = torch.zeros_like(values)
-    statistics = torch.zeros(len(values), 2 * values.shape[2], dtype=torch.float64)
-    for i, length in enumerate(lengths.tolist()):
-        valid = values[i, :length]
-        mean = valid.mean(dim=0)
-        std = (valid.var(dim=0, unbiased=False) + eps).sqrt()
-        normalized[i, :length] = (valid - mean) / std
-        statistics[i] = torch.cat([mean, std.log()])
-    return normalized, statistics
-
-
-@pytest.mark.parametrize("level", [0.0, 5.0, -1e20, 3e38, 1e-40])
-def test_instance_normalization_of_a_constant_sequence(level):
-    values = torch.full((1, 4, 1), level)
-    normalized, statistics = InstanceNormalization(eps=1e-5)(values, torch.tensor([4]))
-    assert torch.all(normalized == 0)
-    torch.testing.assert_close(
-        statistics, torch.tensor([[level, 0.5 * math.log(1e-5)]])
-    )
-
-
 def test_instance_norm_module_is_finite_at_large_scale():
     # The fuzz report's S9: predictions were NaN at |x| ~ 1e20.
     module = _module(instance_norm=True, conv_channels=(4,), conv_kernel_sizes=(3,))
@@ -417,3 +283,40 @@ def test_instance_norm_module_is_finite_at_large_scale():
     with torch.no_grad():
         for scale in (1e20, 1e30):
             assert torch.isfinite(module(values * scale, lengths)).all()
+
+
+# The estimators' defaults that RNNModule's deliberately does not share: an
+# estimator resolves "auto" settings from the data and trains with a tuned
+# recipe, while the torch module builds exactly what it is asked for.
+# - pooling: "auto" ("max" in token mode, else "last") vs "last";
+# - conv_channels: "auto" (a branch sized to the data set) vs None (no branch);
+# - token_dropout: 0.3, the estimators' training recipe, vs 0.0 (off).
+# input_size, output_size and vocab_size come from the data.
+DELIBERATE_DIFFERENCES = {
+    "pooling": ("auto", "last"),
+    "conv_channels": ("auto", None),
+    "token_dropout": (0.3, 0.0),
+}
+
+
+@pytest.mark.parametrize("Estimator", [RNNClassifier, RNNRegressor])
+def test_module_defaults_agree_with_the_estimators(Estimator):
+    # RNNModule's signature is a third copy of the defaults: it must not drift.
+    parameters = inspect.signature(RNNModule).parameters.values()
+    module_defaults = {p.name: p.default for p in parameters}
+    estimator_defaults = Estimator().get_params()
+    shared = module_defaults.keys() & estimator_defaults.keys()
+    assert shared >= {
+        "cell_type",
+        "hidden_size",
+        "num_layers",
+        "bidirectional",
+        "dropout",
+        "embedding_dim",
+        "conv_kernel_sizes",
+        "instance_norm",
+        *DELIBERATE_DIFFERENCES,
+    }
+    for name in shared:
+        expected = DELIBERATE_DIFFERENCES.get(name, (estimator_defaults[name],) * 2)
+        assert (estimator_defaults[name], module_defaults[name]) == expected, name

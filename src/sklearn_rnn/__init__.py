@@ -3,7 +3,7 @@
 from ._callbacks import StopTraining
 from ._classifier import RNNClassifier
 from ._display import TrainingCurveDisplay
-from ._module import RNNModule
+from ._nn.module import RNNModule
 from ._onnx import export_onnx
 from ._persistence import load_model, save_model
 from ._regressor import RNNRegressor

@@ -23,8 +23,8 @@ from ._callbacks import (
     TerminalProgressBar,
     ValidationScore,
 )
-from ._loss import WeightedLoss
-from ._module import RNNModule
+from ._nn.loss import WeightedLoss
+from ._nn.module import RNNModule
 
 OPTIMIZERS = {
     "adam": torch.optim.Adam,

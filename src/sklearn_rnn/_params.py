@@ -11,8 +11,9 @@ import torch
 from sklearn.base import BaseEstimator
 
 from ._compat import Interval, StrOptions
-from ._module import _CELLS, POOLINGS
 from ._net import OPTIMIZERS
+from ._nn.module import POOLINGS
+from ._nn.recurrent import CELLS as _CELLS
 
 
 class RNNParameters(BaseEstimator):

@@ -15,8 +15,8 @@ from skorch.utils import to_tensor
 
 from ._batching import SequenceDataset, sorted_batches
 from ._callbacks import StopTraining
-from ._conv import recompute_batch_statistics
 from ._input_checks import take_sequences
+from ._nn.conv import recompute_batch_statistics
 
 
 def validation_split(sequences, target, weight, *, fraction, seed, stratify, min_valid):

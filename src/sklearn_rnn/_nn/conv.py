@@ -18,11 +18,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-
-def valid_step_mask(lengths, time):
-    """Boolean mask of shape (batch, time), True on each sequence's valid steps."""
-    steps = torch.arange(time, device=lengths.device)
-    return steps.unsqueeze(0) < lengths.unsqueeze(1)
+from .masking import masked_mean, valid_step_mask
 
 
 def check_conv_sizes(name, sizes):
@@ -181,8 +177,7 @@ class ConvBranch(nn.Module):
         ):
             hidden = conv(_pad_time(hidden * weights, *padding))
             hidden = F.relu(norm(hidden, mask))
-        summed = (hidden * weights).sum(dim=2)
-        return summed / lengths.clamp(min=1).unsqueeze(1).to(values.dtype)
+        return masked_mean(hidden, weights, lengths, dim=2)
 
 
 def recompute_batch_statistics(module, batches):

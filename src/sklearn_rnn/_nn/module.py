@@ -1,44 +1,20 @@
-"""The torch module behind the estimators: embedding, recurrent core, pooling, head."""
+"""The torch module behind the estimators.
+
+``[embedding] -> [instance norm] -> recurrent core -> pooling (+ conv branch
+features, + instance-norm statistics) -> linear head``; the recurrent core is
+in ``recurrent.py``, the branch in ``conv.py``, the normalization in
+``normalization.py``.
+"""
 
 import torch
 from torch import nn
 
-from ._conv import ConvBranch, check_conv_sizes, valid_step_mask
-from ._normalization import InstanceNormalization
+from .conv import ConvBranch, check_conv_sizes
+from .masking import masked_mean, valid_step_mask
+from .normalization import InstanceNormalization
+from .recurrent import CELLS, build_core
 
-_CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
 POOLINGS = ("last", "mean", "max", "attention")
-
-
-def reverse_within_lengths(values, lengths):
-    """Reverse each sequence of a right-padded batch within its own length.
-
-    Padding steps stay where they are, so the backward direction of a
-    bidirectional core starts at each sequence's true last step instead of at
-    the padding. Applying it twice gives the input back.
-
-    Parameters
-    ----------
-    values : torch.Tensor of shape (batch, time, features)
-        Right-padded batch.
-    lengths : torch.Tensor of shape (batch,)
-        Number of valid steps of each sequence.
-
-    Returns
-    -------
-    reversed : torch.Tensor of shape (batch, time, features)
-
-    Examples
-    --------
-    >>> import torch
-    >>> x = torch.arange(4.0).reshape(1, 4, 1)
-    >>> reverse_within_lengths(x, torch.tensor([3])).flatten().tolist()
-    [2.0, 1.0, 0.0, 3.0]
-    """
-    steps = torch.arange(values.shape[1], device=values.device).unsqueeze(0)
-    lengths = lengths.to(values.device).unsqueeze(1)
-    index = torch.where(steps < lengths, lengths - 1 - steps, steps)
-    return values.gather(1, index.unsqueeze(2).expand(-1, -1, values.shape[2]))
 
 
 # The Tokenizer's out-of-vocabulary id; 0 is padding.
@@ -67,49 +43,18 @@ def _drop_tokens(ids, rate):
     return ids.masked_fill(dropped, _OOV_ID)
 
 
-class _BidirectionalCore(nn.Module):
-    """Stacked bidirectional recurrent layers that respect per-sequence lengths.
-
-    ``nn.LSTM(bidirectional=True)`` reverses the whole padded time axis, so on a
-    right-padded batch its backward direction reads the padding first and the
-    result depends on how long the other sequences of the batch are. Packing
-    fixes that but is several times slower on CPU. Here each layer runs two
-    unidirectional cores, the backward one on sequences reversed within their
-    own lengths, which is exact and as fast as the dense path.
-    """
-
-    def __init__(self, cell, input_size, hidden_size, num_layers, dropout):
-        super().__init__()
-        sizes = [input_size] + [2 * hidden_size] * (num_layers - 1)
-        self.forward_layers = nn.ModuleList(
-            cell(size, hidden_size, batch_first=True) for size in sizes
-        )
-        self.backward_layers = nn.ModuleList(
-            cell(size, hidden_size, batch_first=True) for size in sizes
-        )
-        self.inter_layer_dropout = nn.Dropout(dropout)
-
-    def forward(self, values, lengths):
-        for i, (fwd, bwd) in enumerate(
-            zip(self.forward_layers, self.backward_layers, strict=True)
-        ):
-            if i > 0:
-                values = self.inter_layer_dropout(values)
-            out_forward, _ = fwd(values)
-            out_backward, _ = bwd(reverse_within_lengths(values, lengths))
-            values = torch.cat(
-                [out_forward, reverse_within_lengths(out_backward, lengths)], dim=2
-            )
-        return values
-
-
 class RNNModule(nn.Module):
     """Recurrent network for sequence classification and regression.
 
-    The network is ``[embedding] -> recurrent core -> pooling over time ->
-    linear head``. It takes a right-padded batch and the true length of each
-    sequence, and returns one output vector per sequence (logits for
-    classification, values for regression); it never returns hidden states.
+    The network is ``[embedding] -> [instance norm] -> recurrent core ->
+    pooling over time (+ conv branch features, + instance-norm statistics) ->
+    linear head``: the optional convolutional branch reads the same
+    (normalized) inputs as the core, and its features and the per-sequence
+    statistics of the instance normalization are concatenated with the
+    pooled output before dropout and the head. It takes a right-padded batch
+    and the true length of each sequence, and returns one output vector per
+    sequence (logits for classification, values for regression); it never
+    returns hidden states.
     The output for a sequence does not depend on the other sequences of its
     batch, nor on how much padding follows it, nor on the values the padding
     holds.
@@ -204,9 +149,9 @@ class RNNModule(nn.Module):
         token_dropout=0.0,
     ):
         super().__init__()
-        if cell_type not in _CELLS:
+        if cell_type not in CELLS:
             raise ValueError(
-                f"cell_type must be one of {sorted(_CELLS)}, got {cell_type!r}."
+                f"cell_type must be one of {sorted(CELLS)}, got {cell_type!r}."
             )
         if pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}.")
@@ -234,21 +179,11 @@ class RNNModule(nn.Module):
         if not 0 <= token_dropout < 1:
             raise ValueError(f"token_dropout must be in [0, 1); got {token_dropout!r}.")
         self.token_dropout = token_dropout
-        cell = _CELLS[cell_type]
         self.bidirectional = bidirectional
         self.pooling = pooling
-        if bidirectional:
-            self.core = _BidirectionalCore(
-                cell, input_size, hidden_size, num_layers, dropout
-            )
-        else:
-            self.core = cell(
-                input_size,
-                hidden_size,
-                num_layers=num_layers,
-                batch_first=True,
-                dropout=dropout if num_layers > 1 else 0.0,
-            )
+        self.core = build_core(
+            cell_type, input_size, hidden_size, num_layers, bidirectional, dropout
+        )
         pooled_size = hidden_size * (2 if bidirectional else 1)
         self.attention = nn.Linear(pooled_size, 1) if pooling == "attention" else None
         if conv_channels is not None:
@@ -409,8 +344,7 @@ class RNNModule(nn.Module):
                 pooled = torch.cat([pooled[:, :half], outputs[:, 0, half:]], dim=1)
             return pooled.masked_fill(empty, 0.0)
         if self.pooling == "mean":
-            summed = (outputs * mask.unsqueeze(2)).sum(dim=1)
-            return summed / lengths.clamp(min=1).unsqueeze(1).to(outputs.dtype)
+            return masked_mean(outputs, mask.unsqueeze(2), lengths, dim=1)
         if self.pooling == "max":
             filled = outputs.masked_fill(~mask.unsqueeze(2), float("-inf"))
             return filled.max(dim=1).values.masked_fill(empty, 0.0)

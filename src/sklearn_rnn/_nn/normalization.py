@@ -5,7 +5,7 @@ import math
 import torch
 from torch import nn
 
-from ._conv import valid_step_mask
+from .masking import masked_mean, valid_step_mask
 
 
 class InstanceNormalization(nn.Module):
@@ -42,7 +42,6 @@ class InstanceNormalization(nn.Module):
         """
         mask = valid_step_mask(lengths, values.shape[1]).unsqueeze(2)
         weights = mask.to(values.dtype)
-        count = lengths.clamp(min=1).view(-1, 1, 1).to(values.dtype)
         # Squares of values beyond about 1e19 overflow float32, so the
         # moments are taken of the values divided by a per-sequence scale
         # (their largest magnitude, at least sqrt(eps)): within [-1, 1],
@@ -50,9 +49,9 @@ class InstanceNormalization(nn.Module):
         values = values.masked_fill(~mask, 0.0)
         scale = values.abs().amax(dim=1, keepdim=True).clamp(min=self.eps**0.5)
         scaled = values / scale
-        mean = scaled.sum(dim=1, keepdim=True) / count
+        mean = masked_mean(scaled, weights, lengths, dim=1, keepdim=True)
         centered = (scaled - mean) * weights
-        variance = (centered**2).sum(dim=1, keepdim=True) / count
+        variance = masked_mean(centered**2, weights, lengths, dim=1, keepdim=True)
         # std / scale = sqrt(variance + eps / scale**2). The square of
         # sqrt(eps) / scale (at most 1) underflows to 0 for a scale beyond
         # about 1e20; only a constant sequence then gets 0 (its centered
