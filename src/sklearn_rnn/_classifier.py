@@ -21,44 +21,44 @@ from ._nn.deployment import ClassifierHead
 class RNNClassifier(ClassifierMixin, BaseRNN):
     """Recurrent neural network classifier for sequences.
 
-        A scikit-learn classifier whose model is a PyTorch recurrent network
-        (:class:`RNNModule`) trained with cross-entropy through skorch. It works
-        unchanged in ``Pipeline``, ``GridSearchCV``, ``cross_val_score``,
-        ``clone`` and ``pickle``.
+    A scikit-learn classifier whose model is a PyTorch recurrent network
+    (:class:`RNNModule`) trained with cross-entropy through skorch. It works
+    unchanged in ``Pipeline``, ``GridSearchCV``, ``cross_val_score``,
+    ``clone`` and ``pickle``.
 
     %(inputs)s
-        Parameters
-        ----------
+    Parameters
+    ----------
     %(parameters)s
-        class_weight : dict, "balanced" or None, default=None
-            Weights of the classes in the loss, as in scikit-learn's classifiers:
-            a dict ``{label: weight}``, or "balanced" for weights inversely
-            proportional to the class frequencies in y. They multiply
-            ``sample_weight``.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the loss, as in scikit-learn's classifiers:
+        a dict ``{label: weight}``, or "balanced" for weights inversely
+        proportional to the class frequencies in y. They multiply
+        ``sample_weight``.
 
-        Attributes
-        ----------
-        classes_ : ndarray of shape (n_classes,)
-            Class labels; ``predict`` returns values from it and the columns of
-            ``predict_proba`` follow its order.
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels; ``predict`` returns values from it and the columns of
+        ``predict_proba`` follow its order.
 
     %(attributes)s
-        See Also
-        --------
-        RNNRegressor : The same network for regression.
+    See Also
+    --------
+    RNNRegressor : The same network for regression.
 
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sklearn_rnn import RNNClassifier
-        >>> rng = np.random.default_rng(0)
-        >>> X = [rng.normal(size=(n, 2)) for n in rng.integers(3, 12, size=40)]
-        >>> y = np.array(["up" if x[:, 0].sum() > 0 else "down" for x in X])
-        >>> clf = RNNClassifier(hidden_size=8, max_epochs=5, random_state=0)
-        >>> clf.fit(X, y).predict(X[:3]).shape
-        (3,)
-        >>> clf.classes_
-        array(['down', 'up'], dtype='<U4')
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_rnn import RNNClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = [rng.normal(size=(n, 2)) for n in rng.integers(3, 12, size=40)]
+    >>> y = np.array(["up" if x[:, 0].sum() > 0 else "down" for x in X])
+    >>> clf = RNNClassifier(hidden_size=8, max_epochs=5, random_state=0)
+    >>> clf.fit(X, y).predict(X[:3]).shape
+    (3,)
+    >>> clf.classes_
+    array(['down', 'up'], dtype='<U4')
     """
 
     _parameter_constraints: dict = {

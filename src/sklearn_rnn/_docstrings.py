@@ -7,15 +7,24 @@ import the class, numpydoc and Sphinx see the filled-in docstring, and the
 shared parameters are described once.
 """
 
+import re
+import textwrap
+
 
 def fill_doc(**fragments):
-    """Class decorator: fill ``%(name)s`` placeholders of ``__doc__``.
+    """Class decorator: replace each ``%(name)s`` line of ``__doc__``.
 
-    A literal ``%`` in the docstring is written ``%%``.
+    A placeholder stands alone on its line; the fragment takes the line's
+    indentation, so the docstring stays indented as written (and as code
+    formatters keep it).
     """
 
+    def fill(match):
+        indent, name = match.group(1), match.group(2)
+        return textwrap.indent(textwrap.dedent(fragments[name]), indent).rstrip(" ")
+
     def decorate(obj):
-        obj.__doc__ = obj.__doc__ % fragments
+        obj.__doc__ = re.sub(r"^([ \t]*)%\((\w+)\)s$", fill, obj.__doc__, flags=re.M)
         return obj
 
     return decorate

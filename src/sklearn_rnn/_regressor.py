@@ -16,40 +16,40 @@ from ._nn.deployment import RegressionHead
 class RNNRegressor(RegressorMixin, BaseRNN):
     """Recurrent neural network regressor for sequences.
 
-        A scikit-learn regressor whose model is a PyTorch recurrent network
-        (:class:`RNNModule`) trained with the mean squared error through skorch.
-        Targets are standardized for training (like wrapping the model in
-        ``TransformedTargetRegressor`` with a ``StandardScaler``) and mapped back at
-        prediction, so the default learning rate suits targets of any scale.
+    A scikit-learn regressor whose model is a PyTorch recurrent network
+    (:class:`RNNModule`) trained with the mean squared error through skorch.
+    Targets are standardized for training (like wrapping the model in
+    ``TransformedTargetRegressor`` with a ``StandardScaler``) and mapped back at
+    prediction, so the default learning rate suits targets of any scale.
 
     %(inputs)s
-        Parameters
-        ----------
+    Parameters
+    ----------
     %(parameters)s
-        Attributes
-        ----------
-        n_outputs_ : int
-            Number of regression targets.
+    Attributes
+    ----------
+    n_outputs_ : int
+        Number of regression targets.
 
-        target_scaler_ : sklearn.preprocessing.StandardScaler
-            The standardization of the training targets; ``loss_curve_`` is in
-            its standardized units.
+    target_scaler_ : sklearn.preprocessing.StandardScaler
+        The standardization of the training targets; ``loss_curve_`` is in
+        its standardized units.
 
     %(attributes)s
-        See Also
-        --------
-        RNNClassifier : The same network for classification.
+    See Also
+    --------
+    RNNClassifier : The same network for classification.
 
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sklearn_rnn import RNNRegressor
-        >>> rng = np.random.default_rng(0)
-        >>> X = rng.normal(size=(40, 10, 3))  # 40 sequences, 10 steps, 3 features
-        >>> y = X[:, -1, 0] + 2.0
-        >>> reg = RNNRegressor(hidden_size=8, max_epochs=5, random_state=0)
-        >>> reg.fit(X, y).predict(X[:2]).shape
-        (2,)
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_rnn import RNNRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(40, 10, 3))  # 40 sequences, 10 steps, 3 features
+    >>> y = X[:, -1, 0] + 2.0
+    >>> reg = RNNRegressor(hidden_size=8, max_epochs=5, random_state=0)
+    >>> reg.fit(X, y).predict(X[:2]).shape
+    (2,)
     """
 
     _loss = "squared_error"
