@@ -1,27 +1,34 @@
 """The peer models of the benchmarks, written the way a user would write them.
 
-Shared by ``benchmarks/speed.py`` and ``benchmarks/accuracy.py``. Nothing here
-uses sklearn_rnn: these are what people do without it.
+Shared by ``benchmarks/speed.py`` (through ``benchmarks/_models.py``) and
+``benchmarks/accuracy.py``. Nothing here uses sklearn_rnn: these are what
+people do without it.
 
 - :func:`pad_to_longest` z-scores a list of ``(T_i, F)`` arrays (statistics
   over all steps, per feature) and zero-pads them after their data to one
   dense float32 array of shape ``(n, T_max, F)``: the whole padded data set in
   memory at once.
-- :func:`make_skorch_lstm`: a hand-written ``nn.LSTM(batch_first=True)`` +
-  ``nn.Linear`` on the last hidden state ``h_n[-1]`` of the *padded* sequence
-  (a naive user reads past the padding), trained by plain
-  ``skorch.NeuralNetClassifier`` / ``NeuralNetRegressor``: Adam lr 1e-3,
-  100 epochs, batch size 32, no validation split, seeded with
-  ``torch.manual_seed``. Labels are encoded with a ``LabelEncoder``, as skorch
-  wants class indices.
-- :func:`make_keras_lstm`: scikeras's ``KerasClassifier`` / ``KerasRegressor``
-  around a Keras 3 ``LSTM`` + ``Dense`` on the torch backend, same settings;
-  ``mask_value`` adds the ``Masking`` layer with which a Keras user makes the
-  LSTM skip padding. :func:`keras_unavailable_reason` says why it cannot run
-  here, if it cannot.
+- :class:`LastHiddenLSTM`: ``nn.LSTM(batch_first=True)`` + ``nn.Linear`` on
+  the last hidden state ``h_n[-1]``, the one LSTM head of the benchmarks: the
+  skorch peer's module here, and the model of ``speed.py``'s hand-written
+  loops.
+- :func:`make_peer` is the one factory of the peers, with one set of
+  settings (Adam lr 1e-3, 100 epochs, batch size 32, shuffled batches, no
+  validation split, seeded) for both:
 
-Each factory returns an object with ``fit(X_padded, y)``, ``predict(X_padded)``
-(and ``predict_proba`` for classifiers).
+  - ``"skorch"``: :class:`LastHiddenLSTM` on the *padded* sequence (a naive
+    user reads past the padding), trained by plain
+    ``skorch.NeuralNetClassifier`` / ``NeuralNetRegressor``, seeded with
+    ``torch.manual_seed``. Labels are encoded with a ``LabelEncoder``, as
+    skorch wants class indices.
+  - ``"keras"``: scikeras's ``KerasClassifier`` / ``KerasRegressor`` around a
+    Keras 3 ``LSTM`` + ``Dense`` on the torch backend; ``mask_value`` adds the
+    ``Masking`` layer with which a Keras user makes the LSTM skip padding.
+    :func:`keras_unavailable_reason` says why it cannot run here, if it
+    cannot.
+
+Each peer has ``fit(X_padded, y)``, ``predict(X_padded)`` (and
+``predict_proba`` for classifiers).
 
 ``KERAS_BACKEND`` must be set before keras is first imported; this module sets
 it to ``"torch"`` (unless already set) and imports keras only when a Keras
@@ -38,14 +45,16 @@ from sklearn.preprocessing import LabelEncoder
 from torch import nn
 
 __all__ = [
+    "PEERS",
+    "LastHiddenLSTM",
     "keras_unavailable_reason",
-    "make_keras_lstm",
-    "make_skorch_lstm",
+    "make_peer",
     "pad_to_longest",
     "zscore_stats",
 ]
 
 TASKS = ("classification", "regression")
+PEERS = ("skorch", "keras")
 
 
 # -- data ---------------------------------------------------------------------
@@ -105,11 +114,64 @@ def pad_to_longest(sequences, *, mean=None, std=None, maxlen=None, pad_value=0.0
     return padded
 
 
+# -- the one factory ----------------------------------------------------------
+
+
+def make_peer(
+    name,
+    task,
+    n_features=None,
+    n_outputs=None,
+    *,
+    hidden_size=64,
+    max_epochs=100,
+    batch_size=32,
+    lr=1e-3,
+    predict_batch_size=None,
+    mask_value=None,
+    random_state=0,
+):
+    """The LSTM peer ``name`` ("skorch" or "keras") for ``task``.
+
+    ``task`` is "classification" or "regression"; ``n_outputs`` the number of
+    classes, or of regression targets. The model takes :func:`pad_to_longest`'s
+    ``(n, T, F)`` output. The skorch peer needs ``n_features`` and
+    ``n_outputs``; scikeras reads both from the data and takes input of any
+    ``T``. ``predict_batch_size`` is the batch size of prediction (default:
+    skorch's ``batch_size``, Keras's 32). ``mask_value`` (e.g. the
+    ``pad_value`` given to :func:`pad_to_longest`) adds Keras's ``Masking``
+    layer, so that the LSTM skips padding steps; the skorch peer has none.
+    The Keras peer raises ``ImportError`` with
+    :func:`keras_unavailable_reason`'s text when it cannot run.
+    """
+    if name not in PEERS:
+        raise ValueError(f"name must be one of {PEERS}, got {name!r}.")
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {TASKS}, got {task!r}.")
+    settings = {
+        "hidden_size": hidden_size,
+        "max_epochs": max_epochs,
+        "batch_size": batch_size,
+        "lr": lr,
+        "predict_batch_size": predict_batch_size,
+        "random_state": random_state,
+    }
+    if name == "keras":
+        return _keras_lstm(task, mask_value=mask_value, **settings)
+    if mask_value is not None:
+        raise ValueError("mask_value is for the Keras peer only.")
+    return _skorch_lstm(task, n_features, n_outputs, **settings)
+
+
 # -- plain skorch ---------------------------------------------------------------
 
 
 class LastHiddenLSTM(nn.Module):
-    """``nn.LSTM(batch_first=True)`` + ``nn.Linear`` on ``h_n[-1]``."""
+    """``nn.LSTM(batch_first=True)`` + ``nn.Linear`` on ``h_n[-1]``.
+
+    The one LSTM head of the benchmarks. For this one-layer, one-direction
+    LSTM, ``h_n[-1]`` is the output of the last step, ``output[:, -1]``.
+    """
 
     def __init__(self, n_features=1, n_outputs=2, hidden_size=64):
         super().__init__()
@@ -150,31 +212,18 @@ class SkorchLSTM:
         return self.net.predict_proba(np.asarray(X, dtype=np.float32))
 
 
-def _check_task(task):
-    if task not in TASKS:
-        raise ValueError(f"task must be one of {TASKS}, got {task!r}.")
-
-
-def make_skorch_lstm(
+def _skorch_lstm(
     task,
     n_features,
     n_outputs,
     *,
-    hidden_size=64,
-    max_epochs=100,
-    batch_size=32,
-    lr=1e-3,
-    predict_batch_size=None,
-    random_state=0,
+    hidden_size,
+    max_epochs,
+    batch_size,
+    lr,
+    predict_batch_size,
+    random_state,
 ):
-    """Plain skorch LSTM for ``task`` ("classification" or "regression").
-
-    ``n_outputs`` is the number of classes, or of regression targets.
-    ``predict_batch_size`` is skorch's ``iterator_valid__batch_size`` (default:
-    ``batch_size``, skorch's behaviour). Fit it on :func:`pad_to_longest`'s
-    output.
-    """
-    _check_task(task)
     kwargs = {}
     if predict_batch_size is not None:
         kwargs["iterator_valid__batch_size"] = predict_batch_size
@@ -241,30 +290,17 @@ def _build_keras_lstm(meta, *, task, hidden_size, mask_value, random_state):
     return keras.Model(inputs, outputs)
 
 
-def make_keras_lstm(
+def _keras_lstm(
     task,
-    n_features=None,
-    n_outputs=None,
     *,
-    hidden_size=64,
-    max_epochs=100,
-    batch_size=32,
-    lr=1e-3,
-    predict_batch_size=None,
-    mask_value=None,
-    random_state=0,
+    hidden_size,
+    max_epochs,
+    batch_size,
+    lr,
+    predict_batch_size,
+    mask_value,
+    random_state,
 ):
-    """scikeras ``KerasClassifier`` / ``KerasRegressor`` around a Keras 3 LSTM.
-
-    ``n_features`` and ``n_outputs`` are accepted for symmetry with
-    :func:`make_skorch_lstm`; scikeras reads both from the data. The model
-    takes ``(n, T, F)`` input of any ``T``. With ``mask_value`` (e.g. the
-    ``pad_value`` given to :func:`pad_to_longest`), a ``Masking`` layer makes
-    the LSTM skip padding steps. ``predict_batch_size`` defaults to Keras's
-    32. Raises ``ImportError`` with :func:`keras_unavailable_reason`'s text
-    when it cannot run.
-    """
-    _check_task(task)
     reason = keras_unavailable_reason()
     if reason is not None:
         raise ImportError(f"scikeras peer unavailable: {reason}")

@@ -150,8 +150,9 @@ def run_peer(name, task, data, seed):
     padded_train = _peers.pad_to_longest(X_train, mean=mean, std=std, maxlen=maxlen)
     padded_test = _peers.pad_to_longest(X_test, mean=mean, std=std, maxlen=maxlen)
     n_outputs = len(np.unique(y_train)) if task == "classification" else 1
-    factory = _peers.make_skorch_lstm if name == "skorch" else _peers.make_keras_lstm
-    model = factory(task, n_features_of(X_train), n_outputs, random_state=seed)
+    model = _peers.make_peer(
+        name, task, n_features_of(X_train), n_outputs, random_state=seed
+    )
     target = y_train if task == "classification" else y_train.astype(np.float32)
     start = time.perf_counter()
     model.fit(padded_train, target)
