@@ -6,7 +6,9 @@ called, so that ``import sklearn_rnn`` never requires it.
 
 import copy
 import io
+import os
 import warnings
+from numbers import Integral
 
 import numpy as np
 import torch
@@ -14,6 +16,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from ._base import BaseRNN
+from ._compat import HasMethods, Interval, validate_params
 from ._version import __version__
 
 # Lengths of the example batch that the exporter traces (2 sequences padded to
@@ -117,6 +120,15 @@ def _add_label_lookup(onnx, model, classes):
     graph.output.extend(outputs)
 
 
+@validate_params(
+    {
+        # The estimator is checked below, with a hint for pipelines.
+        "estimator": [object],
+        "path": [str, os.PathLike, HasMethods(["write"]), None],
+        "opset_version": [Interval(Integral, 7, None, closed="left"), None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def export_onnx(estimator, path=None, *, opset_version=None):
     """Export the network of a fitted estimator to an ONNX graph.
 

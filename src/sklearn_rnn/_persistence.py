@@ -9,6 +9,7 @@ nothing in the file is executed or imported.
 """
 
 import json
+import os
 import warnings
 from numbers import Integral, Real
 
@@ -19,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 from skorch.history import History
 
 from ._base import BaseRNN
+from ._compat import validate_params
 from ._net import OPTIMIZERS, resolve_device
 from ._version import __version__
 
@@ -28,6 +30,11 @@ _NOT_SAVED = ("net_", "history_")
 _SCALER_ATTRIBUTES = ("mean_", "var_", "scale_", "n_samples_seen_", "n_features_in_")
 
 
+@validate_params(
+    # The estimator is checked below, with a message naming what is saved.
+    {"estimator": [object], "path": [str, os.PathLike]},
+    prefer_skip_nested_validation=True,
+)
 def save_model(estimator, path):
     """Save a fitted RNNClassifier or RNNRegressor to a safetensors file.
 
@@ -93,6 +100,10 @@ def save_model(estimator, path):
     save_file(tensors, str(path), metadata={"sklearn_rnn": json.dumps(header)})
 
 
+@validate_params(
+    {"path": [str, os.PathLike], "device": [str, torch.device, None]},
+    prefer_skip_nested_validation=True,
+)
 def load_model(path, *, device=None):
     """Load an estimator written by :func:`save_model`, running no code from it.
 
