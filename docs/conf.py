@@ -155,7 +155,7 @@ def _skip_foreign_member(app, what, name, obj, skip, options):
     return None
 
 
-# A fitted attribute in a numpydoc type, such as ``(n_samples, maxlen_)``,
+# A fitted attribute in a numpydoc type, such as ``(n_samples, max_length_)``,
 # would read as a reStructuredText reference; escape the trailing underscore.
 _FITTED_NAME = re.compile(r"(?<![`\w])([A-Za-z]\w*)_(?![`\w])")
 

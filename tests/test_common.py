@@ -19,7 +19,7 @@ ESTIMATORS = [
     RNNClassifier(**FAST),
     RNNRegressor(**FAST),
     SequencePadder(),
-    SequencePadder(maxlen=3, padding="pre", truncating="post", value=-1.0),
+    SequencePadder(max_length=3, padding="pre", truncating="post", value=-1.0),
     SequenceScaler(),
     SequenceScaler(with_mean=False),
     Tokenizer(),

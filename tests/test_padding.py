@@ -25,7 +25,7 @@ def test_defaults_pad_after_with_zero_for_ints_and_nan_for_floats():
 
 def test_width_is_learned_in_fit_and_never_rederived():
     padder = SequencePadder().fit([[1, 2], [3]])
-    assert padder.maxlen_ == 2
+    assert padder.max_length_ == 2
     # Longer test sequences are truncated to the training width, shorter
     # ones padded to it: the width does not follow the data of the call.
     np.testing.assert_array_equal(padder.transform([[1, 2, 3, 4]]), [[3, 4]])
@@ -42,13 +42,13 @@ def test_width_is_learned_in_fit_and_never_rederived():
     ],
 )
 def test_truncating_and_padding_sides(truncating, padding, expected):
-    padder = SequencePadder(maxlen=3, truncating=truncating, padding=padding)
+    padder = SequencePadder(max_length=3, truncating=truncating, padding=padding)
     out = padder.fit(INTS).transform([*INTS, [7]])
     np.testing.assert_array_equal(out, expected)
 
 
 def test_truncating_pre_keeps_the_latest_steps():
-    padder = SequencePadder(maxlen=2).fit(INTS)
+    padder = SequencePadder(max_length=2).fit(INTS)
     np.testing.assert_array_equal(padder.transform(INTS), [[1, 4], [1, 5], [6, 5]])
     padder.set_params(truncating="post", padding="pre").fit(INTS)
     np.testing.assert_array_equal(padder.transform(INTS), [[3, 1], [1, 5], [9, 2]])
@@ -56,12 +56,13 @@ def test_truncating_pre_keeps_the_latest_steps():
 
 
 @pytest.mark.parametrize(
-    "maxlen, expected", [(0.5, 5), (0.55, 6), (1.0, 10), (0.01, 1), (3, 3), (20, 20)]
+    "max_length, expected",
+    [(0.5, 5), (0.55, 6), (1.0, 10), (0.01, 1), (3, 3), (20, 20)],
 )
-def test_maxlen_int_or_quantile_of_training_lengths(maxlen, expected):
+def test_max_length_int_or_quantile_of_training_lengths(max_length, expected):
     X = [np.ones(n) for n in range(1, 11)]
-    padder = SequencePadder(maxlen=maxlen).fit(X)
-    assert padder.maxlen_ == expected
+    padder = SequencePadder(max_length=max_length).fit(X)
+    assert padder.max_length_ == expected
     assert padder.transform(X).shape == (10, expected)
 
 
@@ -69,10 +70,10 @@ def test_quantile_fits_at_least_that_fraction_untruncated():
     lengths = np.random.default_rng(0).integers(1, 100, size=57)
     X = [np.ones(n) for n in lengths]
     for q in (0.1, 0.5, 0.9, 0.95):
-        maxlen = SequencePadder(maxlen=q).fit(X).maxlen_
-        assert np.mean(lengths <= maxlen) >= q
+        max_length = SequencePadder(max_length=q).fit(X).max_length_
+        assert np.mean(lengths <= max_length) >= q
         # ... and is the smallest such width.
-        assert np.mean(lengths <= maxlen - 1) < q
+        assert np.mean(lengths <= max_length - 1) < q
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64", "int32", "int64", "uint8"])
@@ -137,12 +138,12 @@ def test_two_d_array_and_wide_dataframe_are_univariate_sequences():
     for form in (X, pd.DataFrame(X, columns=["a", "b", "c"])):
         padder = SequencePadder().fit(form)
         assert padder.n_features_in_ == 1
-        assert padder.maxlen_ == 3
+        assert padder.max_length_ == 3
         out = padder.transform(form)
         assert out.shape == (2, 3)
         np.testing.assert_array_equal(out, X)
     # The trailing NaN of the second row were padding: its length is 1.
-    out = SequencePadder(maxlen=2, truncating="post").fit_transform(X)
+    out = SequencePadder(max_length=2, truncating="post").fit_transform(X)
     np.testing.assert_array_equal(out, [[1.0, 2.0], [4.0, np.nan]])
 
 
@@ -188,12 +189,12 @@ def test_item_forms_agree(ragged_data, nan_pad):
 def test_nan_padded_input_is_repadded_from_its_valid_steps(nan_pad):
     X = [np.arange(6.0).reshape(3, 2), np.arange(2.0).reshape(1, 2)]
     padded = nan_pad(X, width=8)
-    padder = SequencePadder(maxlen=2).fit(padded)
+    padder = SequencePadder(max_length=2).fit(padded)
     out = padder.transform(padded)
     # "pre" truncation keeps the last valid steps, not the trailing NaN.
     np.testing.assert_array_equal(out[0], [[2.0, 3.0], [4.0, 5.0]])
     np.testing.assert_array_equal(out[1], [[0.0, 1.0], [np.nan, np.nan]])
-    assert SequencePadder().fit(padded).maxlen_ == 3
+    assert SequencePadder().fit(padded).max_length_ == 3
 
 
 def test_nan_inside_the_steps_is_kept():
@@ -205,11 +206,11 @@ def test_nan_inside_the_steps_is_kept():
 def test_integer_zeros_in_the_input_are_data():
     # Zeros in integer data are steps, not padding to strip: truncation keeps
     # the last 3 steps, the zeros.
-    out = SequencePadder(maxlen=3, value=-1).fit_transform(np.array([[5, 0, 0, 0]]))
+    out = SequencePadder(max_length=3, value=-1).fit_transform(np.array([[5, 0, 0, 0]]))
     np.testing.assert_array_equal(out, [[0, 0, 0]])
     # With 0 as the padding value, that output could not be told from padding.
     with pytest.raises(ValueError, match="end with a step equal to the padding"):
-        SequencePadder(maxlen=3).fit_transform(np.array([[5, 0, 0, 0]]))
+        SequencePadder(max_length=3).fit_transform(np.array([[5, 0, 0, 0]]))
 
 
 @pytest.mark.parametrize(
@@ -222,9 +223,9 @@ def test_integer_zeros_in_the_input_are_data():
         # A multivariate step is padding only when all of its features are.
         ([np.array([[1, 2], [0, 0]]), np.array([[0, 1]])], {}, r"index \[0\] end"),
         # The step that ends up next to the padding, after truncation.
-        ([[1, 0, 3], [4]], {"maxlen": 2, "truncating": "post"}, r"index \[0\]"),
+        ([[1, 0, 3], [4]], {"max_length": 2, "truncating": "post"}, r"index \[0\]"),
         ([[1.0, 0.0], [2.5]], {"value": 0}, r"value='auto' \(NaN\)"),
-        ([[1.0, np.nan, 2.0]], {"maxlen": 2, "truncating": "post"}, "all-NaN step"),
+        ([[1.0, np.nan, 2.0]], {"max_length": 2, "truncating": "post"}, "all-NaN step"),
         # Only trailing NaN is padding: a leading one is kept, as a step.
         ([[np.nan, 1.0], [2.0]], {"padding": "pre"}, r"index \[0\] start"),
         ([[4, -1], [2]], {"value": -1}, r"index \[0\] end .* \(-1\)"),
@@ -337,7 +338,7 @@ def test_exact_promotion_of_mixed_item_dtypes_is_kept(X, dtype):
 @pytest.mark.parametrize("padding", ["post", "pre"])
 def test_empty_sequences_are_rows_of_padding(padding):
     padder = SequencePadder(padding=padding).fit([[1, 2], [], [3]])
-    assert padder.maxlen_ == 2
+    assert padder.max_length_ == 2
     out = padder.transform([[], [4], np.array([], dtype=np.int64)])
     assert out.dtype == np.int64
     expected = (
@@ -380,8 +381,8 @@ def test_fit_needs_at_least_one_step(X):
 
 
 def test_quantile_width_of_mostly_empty_sequences_is_at_least_one():
-    padder = SequencePadder(maxlen=0.5).fit([[], [], [], [1.0, 2.0]])
-    assert padder.maxlen_ == 1
+    padder = SequencePadder(max_length=0.5).fit([[], [], [], [1.0, 2.0]])
+    assert padder.max_length_ == 1
     np.testing.assert_array_equal(padder.transform([[], [3.0]]), [[np.nan], [3.0]])
 
 
@@ -447,7 +448,7 @@ def test_inverse_transform_round_trip(X, padding):
 
 
 def test_inverse_transform_is_not_exact_when_truncated():
-    padder = SequencePadder(maxlen=2).fit(INTS)
+    padder = SequencePadder(max_length=2).fit(INTS)
     back = padder.inverse_transform(padder.transform(INTS))
     np.testing.assert_array_equal(back[0], [1, 4])
 
@@ -507,10 +508,10 @@ def test_bad_input(X, error, match):
         padder.transform(X)
 
 
-@pytest.mark.parametrize("maxlen", [0, -2, 1.5, 0.0, "long"])
-def test_bad_maxlen(maxlen):
-    with pytest.raises(ValueError, match="'maxlen' parameter of SequencePadder"):
-        SequencePadder(maxlen=maxlen).fit(INTS)
+@pytest.mark.parametrize("max_length", [0, -2, 1.5, 0.0, "long"])
+def test_bad_max_length(max_length):
+    with pytest.raises(ValueError, match="'max_length' parameter of SequencePadder"):
+        SequencePadder(max_length=max_length).fit(INTS)
 
 
 @pytest.mark.parametrize(
@@ -522,7 +523,7 @@ def test_bad_string_parameters(params):
 
 
 def test_get_feature_names_out():
-    padder = SequencePadder(maxlen=3).fit(INTS)
+    padder = SequencePadder(max_length=3).fit(INTS)
     names = padder.get_feature_names_out()
     assert names.dtype == object
     assert names.tolist() == ["t0", "t1", "t2"]
@@ -536,12 +537,12 @@ def test_get_feature_names_out():
 
 
 def test_pickle_and_clone():
-    padder = SequencePadder(maxlen=0.5, padding="pre").fit(INTS)
+    padder = SequencePadder(max_length=0.5, padding="pre").fit(INTS)
     restored = pickle.loads(pickle.dumps(padder))
     np.testing.assert_array_equal(restored.transform(INTS), padder.transform(INTS))
     cloned = clone(padder)
     assert cloned.get_params() == padder.get_params()
-    assert not hasattr(cloned, "maxlen_")
+    assert not hasattr(cloned, "max_length_")
 
 
 def test_unfitted_transform_raises():
@@ -588,7 +589,7 @@ def test_fit_transform_equals_fit_then_transform(ragged_data):
     # scikit-learn's check_transformer_general checks this too, but it is an
     # expected failure of the compliance suite (see test_common.py).
     X, _ = ragged_data
-    padder = SequencePadder(maxlen=0.8)
+    padder = SequencePadder(max_length=0.8)
     np.testing.assert_array_equal(
         padder.fit_transform(X), clone(padder).fit(X).transform(X)
     )

@@ -483,7 +483,7 @@ def padder_case(draw):
     )
     maxlen = draw(st.one_of(st.none(), st.integers(1, 6), st.sampled_from([0.5, 1.0])))
     params = dict(
-        maxlen=maxlen,
+        max_length=maxlen,
         padding=draw(st.sampled_from(["post", "pre"])),
         truncating=draw(st.sampled_from(["pre", "post"])),
         value=value,
@@ -525,11 +525,11 @@ def test_padder_round_trip_is_exact_or_refused(case):
             SequencePadder(**params).fit(X)
         return
     padder = SequencePadder(**params).fit(X)
-    if params["maxlen"] is None:
-        assert padder.maxlen_ == max(len(kept_steps(x, 10**9, "pre")) for x in X)
-    elif isinstance(params["maxlen"], int):
-        assert padder.maxlen_ == params["maxlen"]
-    kept = [kept_steps(x, padder.maxlen_, params["truncating"]) for x in X]
+    if params["max_length"] is None:
+        assert padder.max_length_ == max(len(kept_steps(x, 10**9, "pre")) for x in X)
+    elif isinstance(params["max_length"], int):
+        assert padder.max_length_ == params["max_length"]
+    kept = [kept_steps(x, padder.max_length_, params["truncating"]) for x in X]
     edge = -1 if params["padding"] == "post" else 0
     ambiguous = [
         i
@@ -544,7 +544,7 @@ def test_padder_round_trip_is_exact_or_refused(case):
     out = SequencePadder(**params).fit_transform(X)
     np.testing.assert_array_equal(padder.transform(X), out)
     assert out.dtype == dtype
-    assert out.shape[:2] == (len(X), padder.maxlen_)
+    assert out.shape[:2] == (len(X), padder.max_length_)
     assert out.ndim == (2 if X[0].ndim == 1 else 3)
     back = padder.inverse_transform(out)
     assert len(back) == len(X)

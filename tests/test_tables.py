@@ -177,8 +177,8 @@ def test_feeds_make_windows_with_ids_as_groups(events):
         (dict(feature_columns=[]), ValueError, "feature_columns is empty"),
         (dict(feature_columns=["amount"] * 2), ValueError, "names a column twice"),
         (dict(feature_columns=["user"]), TypeError, r"\{'user': 'str'\}"),
-        (dict(aggregate="average"), ValueError, "aggregate must be None, one of"),
-        (dict(aggregate=1), TypeError, "aggregate must be None, one of"),
+        (dict(aggregate="average"), ValueError, "'aggregate' parameter of long_to"),
+        (dict(aggregate=1), TypeError, "must be None, a callable or a str among"),
     ],
 )
 def test_invalid_parameters(events, kwargs, error, match):

@@ -331,7 +331,7 @@ def test_oov_modes():
 
 
 def test_max_length_pads_after_and_truncates():
-    tokenizer = Tokenizer(max_length=3).fit(DOCS)
+    tokenizer = Tokenizer(max_length=3, truncating="post").fit(DOCS)
     docs = ["good film", "good bad film the was", "zebra"]
     out = tokenizer.transform(docs)
     assert out.dtype == np.int64

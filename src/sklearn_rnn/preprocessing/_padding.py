@@ -1,10 +1,4 @@
-"""SequencePadder: ragged sequences to one fixed-width array, and back.
-
-Also home of what :class:`SequencePadder` and :class:`SequenceScaler` share
-beyond their reader (``read_sequences``, which keeps the values and dtype of
-X so that a transformer can hand back the form and dtype it was given): the
-check of the number of features, and their tags.
-"""
+"""SequencePadder: ragged sequences to one fixed-width array, and back."""
 
 from numbers import Integral, Real
 
@@ -15,201 +9,34 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._compat import Interval, StrOptions, _fit_context
-from .._input import check_dtype, pandas_to_numpy, read_sequences
+from .._input import (
+    check_dtype,
+    pandas_to_numpy,
+    read_sequences,
+    sequence_offsets,
+)
+from ._pad import pad_flat
+from ._padding_checks import (
+    check_exact_promotion,
+    check_round_trip,
+    equals_padding,
+    padding_value,
+)
+from ._sequence_base import (
+    SequenceTransformerMixin,
+    check_has_steps,
+    check_n_features,
+)
 
 
-class _SequenceTransformerMixin:
-    """Tags of the transformers that take the estimators' input forms."""
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        # NaN marks padding; elsewhere it is kept (and ignored by statistics).
-        tags.input_tags.allow_nan = True
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
-
-
-def _check_n_features(estimator, n_features):
-    if n_features != estimator.n_features_in_:
-        raise ValueError(
-            f"X has {n_features} features per time step, but "
-            f"{type(estimator).__name__} is expecting {estimator.n_features_in_} "
-            "features as input."
-        )
-
-
-def _check_has_steps(sequences):
-    """Refuse training data without a single valid time step.
-
-    Empty sequences are valid input (the estimators take them), but there
-    must be something to learn from.
-    """
-    if not sequences.lengths.any():
-        raise ValueError(
-            f"X holds no time step: all its {len(sequences.lengths)} sequence(s) "
-            "are empty (or all NaN padding); fitting needs at least one sequence "
-            "with at least one step."
-        )
-
-
-def _check_exact_promotion(sequences):
-    """Refuse ragged items whose values the common dtype of X cannot hold.
-
-    The items of a ragged X are stacked in the dtype NumPy promotes their
-    dtypes to. That promotion only loses values from integers to floats
-    (int64 or uint64 with a float, uint64 with int64, all to float64), so
-    only such items are checked, value by value. (NumPy calls the cast of
-    int64 to float64 "safe", so ``np.can_cast`` cannot tell.)
-    """
-    if sequences.items is None:  # one array, one dtype
-        return
-    dtype = sequences.flat.dtype
-    for i, item in enumerate(sequences.items):
-        # An empty item's dtype says nothing and took no part in the promotion.
-        if not item.size or not _may_round(item.dtype, dtype):
-            continue
-        lost = np.flatnonzero(_changed_by_cast(item, dtype))
-        if lost.size:
-            value = item.ravel()[lost[0]]
-            dtypes = sorted({str(a.dtype) for a in sequences.items if a.size})
-            raise ValueError(
-                f"The sequences of X have different dtypes ({', '.join(dtypes)}), "
-                f"which NumPy promotes to {dtype}; {dtype} cannot hold every "
-                f"value exactly: {value} in sequence {i} ({item.dtype}) would "
-                f"become {dtype.type(value).item()!r}. Cast the sequences to one "
-                "dtype yourself: one that holds all their values, or float64 if "
-                "that rounding is acceptable ([np.asarray(x, dtype=np.float64) "
-                "for x in X])."
-            )
-
-
-def _may_round(from_dtype, to_dtype):
-    """Whether a cast from ``from_dtype`` to ``to_dtype`` can change a value."""
-    if from_dtype.kind not in "iu" or to_dtype.kind != "f":
-        return False
-    info = np.iinfo(from_dtype)
-    magnitude_bits = info.bits - 1 if info.min else info.bits
-    return magnitude_bits > np.finfo(to_dtype).nmant + 1
-
-
-def _changed_by_cast(values, dtype):
-    """Which integer ``values`` a cast to the float ``dtype`` changes."""
-    cast = values.astype(dtype)
-    info = np.iinfo(values.dtype)
-    # Rounding can reach 2**63 (2**64 unsigned), just past the largest
-    # integer, where casting back is undefined; the lowest integer is a power
-    # of two, exact in any float.
-    in_range = cast < 2.0 ** (info.bits - 1 if info.min else info.bits)
-    back = np.where(in_range, cast, 0).astype(values.dtype)
-    return ~in_range | (back != values)
-
-
-def _equals_padding(values, value):
-    """Elementwise ``values == value``, where NaN equals NaN."""
-    return np.isnan(values) if np.isnan(value) else values == value
-
-
-def _check_round_trip(out, kept, value, padding):
-    """Refuse padded sequences that ``inverse_transform`` cannot give back.
-
-    ``inverse_transform`` strips the steps next to the padding (trailing for
-    "post", leading for "pre") whose features all equal the padding value: a
-    sequence whose own step there equals it would lose that step.
-    """
-    has_steps = np.flatnonzero(kept)
-    if padding == "post":
-        edge = kept[has_steps] - 1
-    else:
-        edge = out.shape[1] - kept[has_steps]
-    is_padding = _equals_padding(out[has_steps, edge], value)
-    if out.ndim == 3:
-        is_padding = is_padding.all(axis=1)
-    ambiguous = has_steps[is_padding]
-    if not ambiguous.size:
-        return
-    side = "end" if padding == "post" else "start"
-    raise ValueError(
-        f"Sequence(s) at index {ambiguous[:10].tolist()} {side} with a step equal "
-        f"to the padding value ({value.item()!r}) in every feature: inverse_transform "
-        "could not tell that step from the padding and would drop it. "
-        + _ambiguity_hint(out.dtype, value)
-    )
-
-
-def _ambiguity_hint(dtype, value):
-    if dtype.kind == "b":
-        return (
-            "Boolean data holds both of the values it can be padded with: convert "
-            "it to integers (e.g. x.astype(np.int8), padded with value=-1) or to "
-            "float (padded with NaN)."
-        )
-    if dtype.kind == "f" and np.isnan(value):
-        return (
-            "Only trailing all-NaN steps are padding in float data; an all-NaN "
-            "step inside a sequence is missing data: impute it first, or pad "
-            "with a number that the data never holds (the value parameter)."
-        )
-    if dtype.kind == "f":
-        return "Pad with a value that the data never holds, e.g. value='auto' (NaN)."
-    hint = (
-        "Pad with a value that the data never holds (e.g. value=-1 for "
-        "non-negative integers), or convert the sequences to float to pad them "
-        "with NaN."
-    )
-    if value == 0:
-        hint += (
-            " Token ids hold 0 only as padding: give already padded ids without "
-            "their padding (e.g. Tokenizer without max_length)."
-        )
-    return hint
-
-
-def _padding_value(value, dtype):
-    """The padding value for data of this dtype, refusing any lossy cast."""
-    if isinstance(value, str):  # "auto"
-        return dtype.type(np.nan) if dtype.kind == "f" else dtype.type(0)
-    is_nan = value != value
-    if dtype.kind == "f":
-        try:
-            with np.errstate(over="ignore"):
-                cast = dtype.type(value)
-        except OverflowError:  # a Python int beyond any float
-            cast = dtype.type(np.inf)
-        if not is_nan and value not in (np.inf, -np.inf) and np.isinf(cast):
-            raise ValueError(
-                f"value={value!r} does not fit in the dtype of X ({dtype}); it "
-                "would become infinite."
-            )
-        return cast
-    if is_nan:
-        raise ValueError(
-            f"value=nan cannot pad integer data (X has dtype {dtype}): NaN only "
-            "exists in float arrays. Use value='auto' (pads with 0), another "
-            "integer, or convert the sequences to float to pad them with NaN."
-        )
-    if dtype.kind == "b":
-        exact = value in (0, 1)
-    else:
-        info = np.iinfo(dtype)
-        exact = info.min <= value <= info.max and float(value).is_integer()
-    if not exact:
-        raise ValueError(
-            f"value={value!r} cannot be stored exactly in X's dtype ({dtype}); "
-            "casting it would change it silently. Use a value of that dtype, or "
-            "convert the sequences to a float dtype first."
-        )
-    return dtype.type(value)
-
-
-class SequencePadder(_SequenceTransformerMixin, TransformerMixin, BaseEstimator):
+class SequencePadder(SequenceTransformerMixin, TransformerMixin, BaseEstimator):
     """Pad or truncate ragged sequences to one fixed-width array.
 
     Turns a collection of sequences of different lengths into an array of
-    shape (n_samples, maxlen) when each step is a scalar, or (n_samples,
-    maxlen, n_features) otherwise. The width ``maxlen_`` is learned once in
-    ``fit`` and every later call pads or truncates to it, so training and test
-    data always get the same width. The dtype of the data is kept: integer
+    shape (n_samples, max_length) when each step is a scalar, or (n_samples,
+    max_length, n_features) otherwise. The width ``max_length_`` is learned
+    once in ``fit`` and every later call pads or truncates to it, so training
+    and test data always get the same width. The dtype of the data is kept: integer
     data stays integer (padded with 0 by default), float data stays float
     (padded with NaN by default), and a padding value that the dtype cannot
     hold exactly is an error, never a silent cast.
@@ -237,15 +64,16 @@ class SequencePadder(_SequenceTransformerMixin, TransformerMixin, BaseEstimator)
 
     Parameters
     ----------
-    maxlen : int, float or None, default=None
+    max_length : int, float or None, default=None
         Width of the output. None: the length of the longest training
         sequence. An int: that many steps. A float in (0, 1]: the smallest
         width that fits at least that fraction of the training sequences
         without truncation (the inverted-CDF quantile of the training
         lengths), e.g. 0.95 so that a few very long sequences do not set the
-        width for all. So ``maxlen=1`` is one step, ``maxlen=1.0`` the longest
-        training sequence. The learned width is at least 1, even when most
-        training sequences are empty.
+        width for all. So ``max_length=1`` is one step, ``max_length=1.0``
+        the longest training sequence. The learned width is at least 1, even
+        when most training sequences are empty. :class:`Tokenizer` names its
+        output width ``max_length`` too.
 
     padding : {"post", "pre"}, default="post"
         Where shorter sequences are padded: after ("post") or before ("pre")
@@ -255,7 +83,10 @@ class SequencePadder(_SequenceTransformerMixin, TransformerMixin, BaseEstimator)
 
     truncating : {"pre", "post"}, default="pre"
         Which steps longer sequences lose: the first ones ("pre", keeping the
-        most recent ``maxlen_`` steps) or the last ones ("post").
+        most recent ``max_length_`` steps) or the last ones ("post"). "pre"
+        is the default of the package (:class:`Tokenizer` has it too) and of
+        Keras' ``pad_sequences``: what happened last is what a time series
+        model usually needs to see.
 
     value : "auto" or float, default="auto"
         Padding value. "auto" pads float data with NaN and integer or
@@ -265,7 +96,7 @@ class SequencePadder(_SequenceTransformerMixin, TransformerMixin, BaseEstimator)
 
     Attributes
     ----------
-    maxlen_ : int
+    max_length_ : int
         Width of the output, learned in ``fit``.
 
     n_features_in_ : int
@@ -292,13 +123,13 @@ class SequencePadder(_SequenceTransformerMixin, TransformerMixin, BaseEstimator)
     and in float data trailing all-NaN steps are padding already (only a NaN
     step inside a sequence that ends up next to the padding is refused). So
     ``inverse_transform(transform(X))`` gives back every sequence of X as
-    ``transform`` kept it: exactly, unless it was truncated to ``maxlen_``
+    ``transform`` kept it: exactly, unless it was truncated to ``max_length_``
     steps; an empty sequence comes back as an empty array.
 
     The output is 2-D when the training sequences had scalar steps (items of
     shape (T_i,), or a 2-D array), 3-D otherwise; later calls keep that
     form. ``get_feature_names_out`` names the columns of the 2-D output
-    ``t0``, ..., ``t{maxlen_ - 1}``; a 3-D output has no columns to name, so
+    ``t0``, ..., ``t{max_length_ - 1}``; a 3-D output has no columns to name, so
     it raises an error there.
 
     Compared with Keras' ``pad_sequences``: the width is learned once instead
@@ -309,7 +140,7 @@ class SequencePadder(_SequenceTransformerMixin, TransformerMixin, BaseEstimator)
     --------
     >>> from sklearn_rnn.preprocessing import SequencePadder
     >>> X = [[3, 1, 4], [1, 5], [9, 2, 6, 5]]
-    >>> padder = SequencePadder(maxlen=3).fit(X)
+    >>> padder = SequencePadder(max_length=3).fit(X)
     >>> padder.transform(X)
     array([[3, 1, 4],
            [1, 5, 0],
@@ -322,7 +153,7 @@ class SequencePadder(_SequenceTransformerMixin, TransformerMixin, BaseEstimator)
     """
 
     _parameter_constraints: dict = {
-        "maxlen": [
+        "max_length": [
             None,
             Interval(Integral, 1, None, closed="left"),
             Interval(Real, 0, 1, closed="right"),
@@ -332,8 +163,10 @@ class SequencePadder(_SequenceTransformerMixin, TransformerMixin, BaseEstimator)
         "value": [StrOptions({"auto"}), Real],
     }
 
-    def __init__(self, *, maxlen=None, padding="post", truncating="pre", value="auto"):
-        self.maxlen = maxlen
+    def __init__(
+        self, *, max_length=None, padding="post", truncating="pre", value="auto"
+    ):
+        self.max_length = max_length
         self.padding = padding
         self.truncating = truncating
         self.value = value
@@ -355,20 +188,20 @@ class SequencePadder(_SequenceTransformerMixin, TransformerMixin, BaseEstimator)
             The fitted padder.
         """
         sequences = read_sequences(X)
-        _check_has_steps(sequences)
-        _check_exact_promotion(sequences)
+        check_has_steps(sequences)
+        check_exact_promotion(sequences)
         # Refuse an impossible padding value now rather than at transform.
-        _padding_value(self.value, sequences.flat.dtype)
+        padding_value(self.value, sequences.flat.dtype)
         lengths = sequences.lengths
-        if self.maxlen is None:
-            maxlen = lengths.max()
-        elif isinstance(self.maxlen, Integral):
-            maxlen = self.maxlen
+        if self.max_length is None:
+            max_length = lengths.max()
+        elif isinstance(self.max_length, Integral):
+            max_length = self.max_length
         else:
-            maxlen = np.quantile(lengths, self.maxlen, method="inverted_cdf")
+            max_length = np.quantile(lengths, self.max_length, method="inverted_cdf")
         # The quantile of lengths of mostly empty sequences can be 0: a width
         # of 0 would hold no step of any sequence.
-        self.maxlen_ = max(int(maxlen), 1)
+        self.max_length_ = max(int(max_length), 1)
         self.n_features_in_ = sequences.n_features
         self._scalar_steps = sequences.scalar_steps
         # The dtype of the output when a call's sequences are all empty.
@@ -376,7 +209,7 @@ class SequencePadder(_SequenceTransformerMixin, TransformerMixin, BaseEstimator)
         return self
 
     def transform(self, X):
-        """Pad or truncate each sequence of X to ``maxlen_`` steps.
+        """Pad or truncate each sequence of X to ``max_length_`` steps.
 
         Parameters
         ----------
@@ -386,15 +219,16 @@ class SequencePadder(_SequenceTransformerMixin, TransformerMixin, BaseEstimator)
 
         Returns
         -------
-        X_tr : ndarray of shape (n_samples, maxlen_) or (n_samples, maxlen_, n_features)
+        X_tr : ndarray of shape (n_samples, max_length_) or \
+(n_samples, max_length_, n_features)
             The padded sequences, in the dtype of X (of the training data when
             every sequence of X is empty). 2-D when the training sequences had
             scalar steps, 3-D otherwise.
         """
         check_is_fitted(self)
         sequences = read_sequences(X, n_features=self.n_features_in_)
-        _check_n_features(self, sequences.n_features)
-        _check_exact_promotion(sequences)
+        check_n_features(self, sequences.n_features)
+        check_exact_promotion(sequences)
         flat = sequences.flat
         if not len(flat):
             # Only empty sequences: their dtype says nothing (np.asarray([]) is
@@ -404,27 +238,21 @@ class SequencePadder(_SequenceTransformerMixin, TransformerMixin, BaseEstimator)
             flat = flat[:, 0]
         elif not self._scalar_steps and flat.ndim == 1:
             flat = flat[:, np.newaxis]
-        value = _padding_value(self.value, flat.dtype)
+        value = padding_value(self.value, flat.dtype)
 
-        lengths, raw_lengths, maxlen = (
+        # The trailing padding of the sequences as given stays in flat: each
+        # starts after all the steps of the previous one.
+        out = pad_flat(
+            flat,
             sequences.lengths,
-            sequences.raw_lengths,
-            self.maxlen_,
+            self.max_length_,
+            value=value,
+            padding=self.padding,
+            truncating=self.truncating,
+            starts=sequence_offsets(sequences.raw_lengths),
         )
-        n_samples = len(lengths)
-        kept = np.minimum(lengths, maxlen)
-        source = np.cumsum(raw_lengths) - raw_lengths
-        if self.truncating == "pre":
-            source = source + lengths - kept
-        target = maxlen - kept if self.padding == "pre" else np.zeros_like(kept)
-        # One vectorized copy: step j of the kept part of sequence i goes from
-        # flat[source[i] + j] to out[i, target[i] + j].
-        step = np.arange(kept.sum()) - np.repeat(np.cumsum(kept) - kept, kept)
-        out = np.full((n_samples, maxlen, *flat.shape[1:]), value, dtype=flat.dtype)
-        out[np.repeat(np.arange(n_samples), kept), np.repeat(target, kept) + step] = (
-            flat[np.repeat(source, kept) + step]
-        )
-        _check_round_trip(out, kept, value, self.padding)
+        kept = np.minimum(sequences.lengths, self.max_length_)
+        check_round_trip(out, kept, value, self.padding)
         return out
 
     def inverse_transform(self, X):
@@ -459,9 +287,9 @@ class SequencePadder(_SequenceTransformerMixin, TransformerMixin, BaseEstimator)
                 f"n_timesteps[, n_features]), got a {X.ndim}-D array of shape "
                 f"{X.shape}."
             )
-        _check_n_features(self, 1 if X.ndim == 2 else X.shape[2])
-        value = _padding_value(self.value, X.dtype)
-        is_padding = _equals_padding(X, value)
+        check_n_features(self, 1 if X.ndim == 2 else X.shape[2])
+        value = padding_value(self.value, X.dtype)
+        is_padding = equals_padding(X, value)
         if X.ndim == 3:
             is_padding = is_padding.all(axis=2)
         n_steps = X.shape[1]
@@ -481,7 +309,7 @@ class SequencePadder(_SequenceTransformerMixin, TransformerMixin, BaseEstimator)
         """Get output feature names for transformation.
 
         Defined for a 2-D output only (training sequences with scalar steps):
-        its columns are the time steps ``t0``, ..., ``t{maxlen_ - 1}``.
+        its columns are the time steps ``t0``, ..., ``t{max_length_ - 1}``.
 
         Parameters
         ----------
@@ -492,14 +320,14 @@ class SequencePadder(_SequenceTransformerMixin, TransformerMixin, BaseEstimator)
         Returns
         -------
         feature_names_out : ndarray of str objects
-            ``["t0", ..., "t{maxlen_ - 1}"]``.
+            ``["t0", ..., "t{max_length_ - 1}"]``.
         """
         check_is_fitted(self)
         if not self._scalar_steps:
             raise AttributeError(
                 "get_feature_names_out is only defined when the output is 2-D "
                 f"(univariate sequences); this padder outputs a 3-D array of "
-                f"shape (n_samples, {self.maxlen_}, {self.n_features_in_}), whose "
+                f"shape (n_samples, {self.max_length_}, {self.n_features_in_}), whose "
                 "columns are not single features."
             )
-        return np.asarray([f"t{i}" for i in range(self.maxlen_)], dtype=object)
+        return np.asarray([f"t{i}" for i in range(self.max_length_)], dtype=object)

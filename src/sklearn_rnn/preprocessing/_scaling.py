@@ -8,15 +8,16 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._compat import _fit_context
 from .._input import read_sequences
-from ._padding import _check_has_steps, _check_n_features, _SequenceTransformerMixin
+from ._sequence_base import (
+    SequenceTransformerMixin,
+    check_has_steps,
+    check_n_features,
+)
 
 try:  # NumPy >= 2.0
     from numpy.lib.array_utils import byte_bounds
 except ImportError:  # pragma: no cover
     from numpy import byte_bounds
-
-# Fitted attributes of StandardScaler that hold all of its state.
-_STATE = ("mean_", "var_", "scale_", "n_samples_seen_")
 
 
 def _can_scale_in_place(array, original, copy):
@@ -62,7 +63,7 @@ def _float_copy(array):
     return np.array(array, dtype=np.float32 if array.dtype == np.float32 else float)
 
 
-class SequenceScaler(_SequenceTransformerMixin, TransformerMixin, BaseEstimator):
+class SequenceScaler(SequenceTransformerMixin, TransformerMixin, BaseEstimator):
     """Standardize each feature of sequences over all their valid time steps.
 
     The mean and standard deviation of each feature are computed over every
@@ -122,6 +123,10 @@ class SequenceScaler(_SequenceTransformerMixin, TransformerMixin, BaseEstimator)
     n_features_in_ : int
         Number of features per time step (F), not the number of time steps.
         1 for univariate sequences.
+
+    scaler_ : ~sklearn.preprocessing.StandardScaler
+        The scaler fitted on the valid steps, one row per step; ``mean_``,
+        ``var_``, ``scale_`` and ``n_samples_seen_`` are its attributes.
 
     See Also
     --------
@@ -186,7 +191,7 @@ class SequenceScaler(_SequenceTransformerMixin, TransformerMixin, BaseEstimator)
         self : SequenceScaler
             The fitted scaler.
         """
-        for name in (*_STATE, "n_features_in_"):
+        for name in ("scaler_", "n_features_in_"):
             if hasattr(self, name):
                 delattr(self, name)
         return self._partial_fit(X)
@@ -214,25 +219,40 @@ class SequenceScaler(_SequenceTransformerMixin, TransformerMixin, BaseEstimator)
 
     def _partial_fit(self, X):
         sequences = read_sequences(X, n_features=getattr(self, "n_features_in_", None))
-        _check_has_steps(sequences)
+        check_has_steps(sequences)
         if hasattr(self, "n_features_in_"):
-            _check_n_features(self, sequences.n_features)
+            check_n_features(self, sequences.n_features)
         steps = sequences.valid_steps
         if steps.ndim == 1:
             steps = steps[:, np.newaxis]
         # StandardScaler does the arithmetic (NaN-aware incremental mean and
-        # variance, near-constant features scaled by 1): it is handed the valid
-        # steps and, after the first batch, the state learned so far.
-        scaler = StandardScaler(with_mean=self.with_mean, with_std=self.with_std)
-        if hasattr(self, "n_features_in_"):
-            scaler.n_features_in_ = self.n_features_in_
-            for name in _STATE:
-                setattr(scaler, name, getattr(self, name))
-        scaler.partial_fit(steps)
-        for name in _STATE:
-            setattr(self, name, getattr(scaler, name))
+        # variance, near-constant features scaled by 1) on the valid steps,
+        # one row per step. Like any partial_fit, each call uses the current
+        # parameters. Kept only once fitted: a first call that raises leaves
+        # the scaler unfitted.
+        scaler = self.scaler_ if hasattr(self, "scaler_") else StandardScaler()
+        scaler.set_params(with_mean=self.with_mean, with_std=self.with_std)
+        self.scaler_ = scaler.partial_fit(steps)
         self.n_features_in_ = sequences.n_features
         return self
+
+    # The statistics are the fitted StandardScaler's, read where they live.
+
+    @property
+    def mean_(self):
+        return self.scaler_.mean_
+
+    @property
+    def var_(self):
+        return self.scaler_.var_
+
+    @property
+    def scale_(self):
+        return self.scaler_.scale_
+
+    @property
+    def n_samples_seen_(self):
+        return self.scaler_.n_samples_seen_
 
     def transform(self, X, copy=None):
         """Standardize every step of the sequences of X.
@@ -273,7 +293,7 @@ class SequenceScaler(_SequenceTransformerMixin, TransformerMixin, BaseEstimator)
         check_is_fitted(self)
         copy = self.copy if copy is None else copy
         sequences = read_sequences(X, n_features=self.n_features_in_)
-        _check_n_features(self, sequences.n_features)
+        check_n_features(self, sequences.n_features)
 
         if sequences.array is not None:
             out = sequences.array
@@ -321,7 +341,13 @@ class SequenceScaler(_SequenceTransformerMixin, TransformerMixin, BaseEstimator)
         return out
 
     def _scale(self, array, inverse):
-        """Scale the float ``array`` in place, or scale it back."""
+        """Scale the float ``array`` in place, or scale it back.
+
+        The arithmetic of ``StandardScaler.transform`` on the statistics of
+        ``scaler_``, applied to arrays of any shape rather than through it:
+        its check_array would refuse the infinite values this scaler passes
+        through, and cost a validation per item of a ragged X.
+        """
         if not array.size:
             # An empty (0,) item of multivariate data does not broadcast with
             # the (n_features,) statistics, and has nothing to scale.

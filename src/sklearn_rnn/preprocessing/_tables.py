@@ -10,9 +10,22 @@ from pandas.api.types import (
     is_timedelta64_dtype,
 )
 
+from .._compat import StrOptions, validate_params
+
 _AGGREGATES = ("first", "last", "mean", "median", "sum", "min", "max")
 
 
+@validate_params(
+    {
+        # Checked against the table, with messages that name what is wrong.
+        "data": "no_validation",
+        "id_column": "no_validation",
+        "time_column": "no_validation",
+        "feature_columns": "no_validation",
+        "aggregate": [None, callable, StrOptions(set(_AGGREGATES))],
+    },
+    prefer_skip_nested_validation=True,
+)
 def long_to_sequences(
     data, *, id_column, time_column, feature_columns=None, aggregate=None
 ):
@@ -118,7 +131,6 @@ callable or None, default=None
             "must differ."
         )
     features = _check_feature_columns(data, id_column, time_column, feature_columns)
-    _check_aggregate(aggregate)
     if len(data) == 0:
         raise ValueError("data has 0 rows; need at least 1.")
 
@@ -250,21 +262,6 @@ def _check_feature_columns(data, id_column, time_column, feature_columns):
             f"{wrong}. Encode categories (e.g. one-hot) or drop those columns."
         )
     return features
-
-
-def _check_aggregate(aggregate):
-    if aggregate is None or callable(aggregate):
-        return
-    if not isinstance(aggregate, str):
-        raise TypeError(
-            f"aggregate must be None, one of {list(_AGGREGATES)} or a callable; "
-            f"got {aggregate!r}."
-        )
-    if aggregate not in _AGGREGATES:
-        raise ValueError(
-            f"aggregate must be None, one of {list(_AGGREGATES)} or a callable; "
-            f"got {aggregate!r}."
-        )
 
 
 def _check_time(times, name):

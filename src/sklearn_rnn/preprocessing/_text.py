@@ -1,238 +1,47 @@
 """Tokenizer: text documents to integer token-id sequences for token mode.
 
-Word and character tokens reuse scikit-learn's text preprocessing (the
-preprocessor, token pattern, character analyzer and stop word list of
-``CountVectorizer``). Subword models (BPE, WordPiece) are learned here, with
-deterministic tie-breaking, and run by the optional HuggingFace ``tokenizers``
-package.
-
-The transform's hot path has no per-token Python bytecode: documents are
-lowercased and split with ``map`` over C functions, and ids are looked up with
-``map(dict.get, ...)`` straight into one ``np.fromiter`` buffer that is then
-cut into per-document views.
+The estimator: its parameters, fit and transform. Documents become tokens in
+``_analyzer`` (scikit-learn's text preprocessing); tokens are counted and
+looked up in the vocabulary built by ``_vocabulary``, or split into subword
+pieces by ``_subword``; ``_pad.pad_flat`` pads the ids to ``max_length``.
 """
 
-import heapq
 import warnings
-from collections import Counter, defaultdict
 from collections.abc import Mapping
-from itertools import chain, count, pairwise, repeat
-from numbers import Integral, Real
-from operator import attrgetter
+from numbers import Integral
 
 import numpy as np
-import pandas as pd
-from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.utils.validation import check_is_fitted
 
 from .._compat import HasMethods, Interval, StrOptions, _fit_context
+from .._input import sequence_offsets
+from ._analyzer import (
+    DEFAULT_TOKEN_PATTERN,
+    build_analyzer,
+    check_documents,
+    check_tokens,
+    stop_word_set,
+    warn_unmatched_stop_words,
+)
+from ._pad import pad_flat
+from ._subword import import_tokenizers, learn_subword_vocabulary, subword_encoder
+from ._vocabulary import (
+    SPECIAL_TOKENS,
+    UNKNOWN,
+    add_counts,
+    count_tokens,
+    fixed_vocabulary,
+    ids_without_padding,
+    learned_vocabulary,
+    lookup_encoder,
+)
 
-PAD_TOKEN = "<pad>"
-OOV_TOKEN = "<unk>"
-_SPECIAL_TOKENS = (PAD_TOKEN, OOV_TOKEN)
-_DEFAULT_TOKEN_PATTERN = r"(?u)\b\w+\b"
-# Marks a continuation piece of a word in the subword vocabulary ("play",
-# "##ing"), as BERT's WordPiece does; it lets decoding restore word breaks.
-_SUBWORD_PREFIX = "##"
-# Sentinel ids of the lookup: never emitted, removed before output.
-_UNKNOWN = -1
-_STOP = -2
 # Documents are tokenized this many at a time, so that their tokens are
 # still in the CPU cache when looked up (measured: 20 % faster than 4096).
 _CHUNK_SIZE = 256
 # Token counts are folded in (an O(vocabulary) bincount) every this many tokens.
 _COUNT_EVERY = 2**20
-
-
-def _import_tokenizers():
-    try:
-        import tokenizers
-    except ImportError as exc:
-        raise ImportError(
-            "backend='huggingface' needs the HuggingFace tokenizers package: "
-            "pip install 'sklearn-rnn[huggingface]' (or pip install tokenizers)."
-        ) from exc
-    return tokenizers
-
-
-def _check_documents(X):
-    """Return X as a list of strings, or raise naming the offending document."""
-    if isinstance(X, (str, bytes)):
-        raise TypeError(
-            "Tokenizer expects a collection of documents (a list, 1-D array or "
-            "Series of strings), got a single string. Wrap it in a list: [X]."
-        )
-    if sparse.issparse(X):
-        raise TypeError(
-            "Sparse input is not supported: Tokenizer expects a collection of "
-            "documents (a list, 1-D array or Series of strings)."
-        )
-    if X is None:
-        raise TypeError(
-            "Tokenizer expects a collection of documents (a list, 1-D array or "
-            f"Series of strings), got {type(X).__name__}."
-        )
-    if isinstance(X, pd.DataFrame):
-        if X.shape[1] != 1:
-            raise ValueError(
-                f"X is a DataFrame with {X.shape[1]} columns; Tokenizer expects "
-                "one column of documents. Pass the text column, e.g. X['text'], "
-                "or select it with a ColumnTransformer."
-            )
-        X = X.iloc[:, 0]
-    if isinstance(X, (pd.Series, pd.Index)):
-        docs = X.tolist()
-    elif isinstance(X, np.ndarray):
-        array = X[:, 0] if X.ndim == 2 and X.shape[1] == 1 else X
-        if array.ndim != 1:
-            raise ValueError(
-                "Tokenizer expects a 1-D collection of documents, got an array of "
-                f"shape {X.shape}."
-            )
-        docs = array.tolist()
-    else:
-        try:
-            docs = list(X)
-        except TypeError:
-            raise TypeError(
-                "Tokenizer expects a collection of documents (a list, 1-D array "
-                f"or Series of strings), got {type(X).__name__}."
-            ) from None
-    # One C-level pass over the types; the slow loop only runs to name an error.
-    if not all(issubclass(kind, str) for kind in set(map(type, docs))):
-        for i, doc in enumerate(docs):
-            if isinstance(doc, str):
-                continue
-            if doc is None or doc is pd.NA or (isinstance(doc, Real) and doc != doc):
-                raise ValueError(
-                    f"Document {i} is missing ({doc!r}); every document must be a "
-                    "string. Fill or drop the missing documents first, e.g. "
-                    "X.fillna('')."
-                )
-            raise TypeError(
-                f"Document {i} is a {type(doc).__name__} ({doc!r:.60}); every "
-                "document must be a string."
-                + (" Decode bytes first." if isinstance(doc, bytes) else "")
-            )
-    return docs
-
-
-def _order_by_count(counts):
-    """Tokens sorted by (-count, token): independent of document order."""
-    # reverse=True keeps the alphabetical order of equal counts (sort is stable).
-    return sorted(sorted(counts), key=counts.__getitem__, reverse=True)
-
-
-def _with_specials(tokens):
-    """Vocabulary dict: the special tokens as ids 0 and 1, then ``tokens``."""
-    vocabulary = dict(zip(_SPECIAL_TOKENS, range(len(_SPECIAL_TOKENS)), strict=True))
-    vocabulary.update(zip(tokens, range(2, len(tokens) + 2), strict=True))
-    return vocabulary
-
-
-def _learn_subwords(word_counts, max_size, min_freq):
-    """Learn BPE merges from word counts, deterministically.
-
-    Returns ``(token_counts, merges)``: every subword token (the initial
-    alphabet and each merge result) with its count in the final segmentation
-    of the words, and the merges in the order learned. Ties between pairs of
-    equal count go to the smallest pair of strings, so neither document order
-    nor hashing changes the result (HuggingFace's own trainers break ties by
-    hash order and differ between runs).
-    """
-    words = sorted(word_counts)
-    counts = [word_counts[w] for w in words]
-    symbols = [[w[0], *(_SUBWORD_PREFIX + c for c in w[1:])] for w in words]
-    alphabet = Counter()
-    for syms, n in zip(symbols, counts, strict=True):
-        for s in syms:
-            alphabet[s] += n
-    if max_size is not None and len(alphabet) + 2 > max_size:
-        raise ValueError(
-            f"max_tokens={max_size} is too small for the subword model: the words "
-            f"hold {len(alphabet)} distinct characters (with their '##' "
-            "continuation forms), which with the 2 special tokens need "
-            f"max_tokens >= {len(alphabet) + 2}."
-        )
-    tokens = set(alphabet)
-    pair_counts = defaultdict(int)
-    where = defaultdict(set)
-    for i, (syms, n) in enumerate(zip(symbols, counts, strict=True)):
-        for pair in pairwise(syms):
-            pair_counts[pair] += n
-            where[pair].add(i)
-    heap = [(-n, a, b) for (a, b), n in pair_counts.items()]
-    heapq.heapify(heap)
-    merges = []
-    cut = len(_SUBWORD_PREFIX)
-    while heap and (max_size is None or len(tokens) + 2 < max_size):
-        negative, a, b = heapq.heappop(heap)
-        if pair_counts.get((a, b)) != -negative:
-            continue  # stale entry: the pair's count changed since it was pushed
-        if -negative < min_freq:
-            break
-        merged = a + b[cut:]
-        merges.append((a, b))
-        tokens.add(merged)
-        del pair_counts[(a, b)]
-        changed = set()
-        for i in where.pop((a, b)):
-            syms = symbols[i]
-            new, j = [], 0
-            while j < len(syms):
-                if j + 1 < len(syms) and syms[j] == a and syms[j + 1] == b:
-                    new.append(merged)
-                    j += 2
-                else:
-                    new.append(syms[j])
-                    j += 1
-            if len(new) == len(syms):
-                continue
-            delta = Counter(pairwise(new))
-            delta.subtract(pairwise(syms))
-            for pair, d in delta.items():
-                if d and pair != (a, b):
-                    pair_counts[pair] += d * counts[i]
-                    changed.add(pair)
-                    if d > 0:
-                        where[pair].add(i)
-            symbols[i] = new
-        for pair in changed:
-            n = pair_counts[pair]
-            if n > 0:
-                heapq.heappush(heap, (-n, *pair))
-            else:
-                del pair_counts[pair]
-    final = dict.fromkeys(tokens, 0)
-    for syms, n in zip(symbols, counts, strict=True):
-        for s in syms:
-            final[s] += n
-    return final, merges
-
-
-def _build_hf_tokenizer(vocabulary, merges, subword):
-    tokenizers = _import_tokenizers()
-    if subword == "bpe":
-        model = tokenizers.models.BPE(
-            vocab=vocabulary,
-            merges=merges,
-            unk_token=OOV_TOKEN,
-            continuing_subword_prefix=_SUBWORD_PREFIX,
-        )
-    else:
-        model = tokenizers.models.WordPiece(
-            vocab=vocabulary,
-            unk_token=OOV_TOKEN,
-            continuing_subword_prefix=_SUBWORD_PREFIX,
-        )
-    tokenizer = tokenizers.Tokenizer(model)
-    # Words arrive pre-split by the analyzer; the decoder glues "##" pieces.
-    tokenizer.decoder = tokenizers.decoders.WordPiece(
-        prefix=_SUBWORD_PREFIX, cleanup=False
-    )
-    return tokenizer
 
 
 class Tokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
@@ -310,15 +119,18 @@ class Tokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         None: ``transform`` returns one array per document, of its own
         length. An int: ``transform`` returns an array of shape
         (n_samples, max_length), padded with 0 after each document's tokens,
-        the form the estimators read as padding.
+        the form the estimators read as padding. The width that
+        :class:`SequencePadder` names ``max_length`` too.
 
-    truncating : {"post", "pre"}, default="post"
-        With ``max_length``, which tokens a longer document keeps: "post"
-        keeps the first ``max_length`` (drops the end), "pre" keeps the last.
-        The default differs from ``SequencePadder``, which keeps the most
-        recent steps of a time series: the start of a document (its title,
-        its lead) usually says most about it, and it is what Keras'
-        ``TextVectorization`` and HuggingFace tokenizers keep.
+    truncating : {"pre", "post"}, default="pre"
+        With ``max_length``, which tokens a longer document keeps: "pre"
+        keeps the last ``max_length`` (drops the start), "post" keeps the
+        first. "pre" is the default of :class:`SequencePadder` too, so that
+        ``max_length`` and ``truncating`` mean the same in the whole package
+        (and what Keras' ``pad_sequences`` means): the end of a sequence,
+        which a recurrent network reads last, is kept. Where the start of a
+        document says most about it (a title, a lead), set "post", what
+        Keras' ``TextVectorization`` and HuggingFace tokenizers keep.
 
     backend : {"python", "huggingface"}, default="python"
         "python": each token is one vocabulary entry, looked up in a dict.
@@ -407,7 +219,7 @@ class Tokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         "vocabulary": [Mapping, HasMethods("__iter__"), None],
         "oov": [StrOptions({"token", "drop", "error"})],
         "max_length": [Interval(Integral, 1, None, closed="left"), None],
-        "truncating": [StrOptions({"post", "pre"})],
+        "truncating": [StrOptions({"pre", "post"})],
         "backend": [StrOptions({"python", "huggingface"})],
         "subword": [StrOptions({"bpe", "wordpiece"})],
     }
@@ -418,14 +230,14 @@ class Tokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         analyzer="word",
         lowercase=True,
         strip_accents=None,
-        token_pattern=_DEFAULT_TOKEN_PATTERN,
+        token_pattern=DEFAULT_TOKEN_PATTERN,
         stop_words=None,
         max_tokens=None,
         min_freq=1,
         vocabulary=None,
         oov="token",
         max_length=None,
-        truncating="post",
+        truncating="pre",
         backend="python",
         subword="bpe",
     ):
@@ -447,10 +259,10 @@ class Tokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
 
     def _check_settings(self):
         """Checks across parameters that _parameter_constraints cannot express."""
-        if self.max_tokens is not None and self.max_tokens <= len(_SPECIAL_TOKENS):
+        if self.max_tokens is not None and self.max_tokens <= len(SPECIAL_TOKENS):
             raise ValueError(
                 f"max_tokens={self.max_tokens} leaves no room for any token: it "
-                f"counts the {len(_SPECIAL_TOKENS)} special tokens (padding id 0, "
+                f"counts the {len(SPECIAL_TOKENS)} special tokens (padding id 0, "
                 "out-of-vocabulary id 1), so it must be at least 3."
             )
         if self.vocabulary is not None:
@@ -481,8 +293,8 @@ class Tokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
                     " subword models split words. Use analyzer='word' (or a "
                     "callable that returns words)."
                 )
-            _import_tokenizers()
-        if self.analyzer != "word" and self.token_pattern != _DEFAULT_TOKEN_PATTERN:
+            import_tokenizers()
+        if self.analyzer != "word" and self.token_pattern != DEFAULT_TOKEN_PATTERN:
             warnings.warn(
                 f"token_pattern is not used with analyzer={self.analyzer!r}; only "
                 "analyzer='word' splits documents with it.",
@@ -490,42 +302,14 @@ class Tokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
                 stacklevel=3,
             )
 
-    def _vectorizer(self, **params):
-        # scikit-learn's implementation of the text preprocessing we share.
-        return CountVectorizer(
+    def _build_analyzer(self):
+        """Function: list of documents -> list of their token lists."""
+        return build_analyzer(
+            self.analyzer,
             lowercase=self.lowercase,
             strip_accents=self.strip_accents,
             token_pattern=self.token_pattern,
-            **params,
         )
-
-    def _build_analyzer(self):
-        """Function: list of documents -> list of their token lists."""
-        if self.strip_accents is not None:
-            preprocess = self._vectorizer().build_preprocessor()
-        elif self.lowercase:
-            preprocess = str.lower
-        else:
-            preprocess = None
-        if self.analyzer == "word":
-            try:
-                split = self._vectorizer().build_tokenizer()
-            except Exception as exc:  # re.error, or scikit-learn's group check
-                raise ValueError(
-                    f"token_pattern={self.token_pattern!r} is not usable: {exc}"
-                ) from exc
-        elif self.analyzer == "char":
-            # Preprocessing happens above; this adds whitespace normalization.
-            split = CountVectorizer(analyzer="char", lowercase=False).build_analyzer()
-        else:
-            analyzer = self.analyzer
-
-            def split(doc):
-                return list(analyzer(doc))
-
-        if preprocess is None:
-            return lambda docs: list(map(split, docs))
-        return lambda docs: list(map(split, map(preprocess, docs)))
 
     def _analyze_chunks(self, docs):
         """Yield (offset, token lists) for consecutive chunks of documents.
@@ -537,211 +321,57 @@ class Tokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         for start in range(0, len(docs), _CHUNK_SIZE):
             yield start, analyze(docs[start : start + _CHUNK_SIZE])
 
-    def _stop_words(self):
-        if self.stop_words is None:
-            return frozenset()
-        if isinstance(self.stop_words, str):
-            return frozenset(CountVectorizer(stop_words="english").get_stop_words())
-        bad = [w for w in self.stop_words if not isinstance(w, str)]
-        if bad:
-            raise TypeError(
-                f"stop_words must hold strings; got {bad[0]!r} of type "
-                f"{type(bad[0]).__name__}."
-            )
-        return frozenset(self.stop_words)
-
-    def _warn_unmatched_stop_words(self, stop_words):
-        # A stop word that preprocessing changes ("The" with lowercase) or splits
-        # can never match a token; saying so beats ignoring it silently.
-        if not stop_words or self.analyzer not in ("word", "char"):
-            return
-        words = sorted(stop_words)
-        analyzed = zip(words, self._build_analyzer()(words), strict=True)
-        unmatched = [w for w, tokens in analyzed if tokens != [w]]
-        if unmatched:
-            warnings.warn(
-                f"{len(unmatched)} stop word(s) can never match a token after "
-                f"preprocessing and tokenization, e.g. {unmatched[:5]}.",
-                UserWarning,
-                stacklevel=4,
-            )
-
     # -- fitting ----------------------------------------------------------------
 
-    def _count(self, docs, *, keep_ids):
-        """Count the tokens of docs.
-
-        Returns the distinct tokens in order of first appearance, their counts
-        and, with ``keep_ids``, every token as its index in that list, end to
-        end, with the number of tokens of each document.
-        """
-        # A missing key calls count().__next__: new tokens get the next index
-        # without any Python-level code per token.
-        index = defaultdict(count().__next__)
-        get_index = index.__getitem__
-        counts = np.zeros(0, dtype=np.int64)
-        flats, lengths, pending = [], [], []
-
-        def add_pending(counts):
-            if not pending:
-                return counts
-            new = np.bincount(np.concatenate(pending), minlength=len(index))
-            new[: len(counts)] += counts
-            pending.clear()
-            return new
-
-        n_pending = 0
-        for _, token_lists in self._analyze_chunks(docs):
-            sizes = np.fromiter(map(len, token_lists), np.int64, len(token_lists))
-            ids = np.fromiter(
-                map(get_index, chain.from_iterable(token_lists)),
-                np.int64,
-                int(sizes.sum()),
-            )
-            pending.append(ids)
-            n_pending += len(ids)
-            if n_pending >= _COUNT_EVERY:
-                counts, n_pending = add_pending(counts), 0
-            if keep_ids:
-                flats.append(ids)
-                lengths.append(sizes)
-        counts = add_pending(counts)
-        tokens = list(index)
-        kinds = {kind for kind in map(type, tokens) if not issubclass(kind, str)}
-        if kinds:
-            raise TypeError(
-                "The analyzer must return string tokens; got tokens of type "
-                f"{sorted(k.__name__ for k in kinds)}."
-            )
-        if "" in index:
-            raise ValueError(
-                "The analyzer produced the empty string as a token; check "
-                f"token_pattern={self.token_pattern!r} (it must not match an empty "
-                "string) or the analyzer."
-            )
-        if not keep_ids:
-            return tokens, counts, None, None
-        return tokens, counts, np.concatenate(flats), np.concatenate(lengths)
-
-    def _learn(self, tokens, counts, *, reset):
-        """Set token_counts_ and the vocabulary from the counted tokens."""
-        ignored = self._stop_words().union(_SPECIAL_TOKENS)
-        totals = {} if reset else dict(getattr(self, "token_counts_", {}))
-        for token, n in zip(tokens, counts.tolist(), strict=True):
-            if token not in ignored:
-                totals[token] = totals.get(token, 0) + n
-        self.token_counts_ = {t: totals[t] for t in _order_by_count(totals)}
-        self.__dict__.pop("hf_tokenizer_", None)
-        if self.vocabulary is not None:
-            self.vocabulary_ = self._fixed_vocabulary()
-        elif self.backend == "huggingface":
-            self._learn_subword_vocabulary()
-        else:
-            self._learn_vocabulary()
-        # partial_fit may start empty: later chunks can lift counts to min_freq.
-        if reset and len(self.vocabulary_) == len(_SPECIAL_TOKENS):
-            self._raise_empty()
-
     def _fit(self, X, *, reset, keep_ids=False):
+        """Count the tokens of X and learn the vocabulary.
+
+        Returns the documents, the distinct tokens and, with ``keep_ids``,
+        every token as its index among them, with the tokens per document.
+        """
         self._check_settings()
-        docs = _check_documents(X)
+        docs = check_documents(X)
         if not docs:
             raise ValueError(
                 "Found 0 documents while a minimum of 1 is required to fit a Tokenizer."
             )
-        self._warn_unmatched_stop_words(self._stop_words())
-        tokens, counts, ids, lengths = self._count(docs, keep_ids=keep_ids)
-        self._learn(tokens, counts, reset=reset)
-        return docs, tokens, ids, lengths
-
-    def _raise_empty(self):
-        raise ValueError(
-            "The vocabulary is empty: no token is left after "
-            f"min_freq={self.min_freq}"
-            + (" and stop words" if self.stop_words is not None else "")
-            + f" (the documents hold {len(self.token_counts_)} distinct "
-            "tokens besides stop words). Lower min_freq, or check the "
-            "documents, token_pattern and stop_words."
+        stop_words = stop_word_set(self.stop_words)
+        warn_unmatched_stop_words(stop_words, self._build_analyzer(), self.analyzer)
+        tokens, counts, ids, lengths = count_tokens(
+            (token_lists for _, token_lists in self._analyze_chunks(docs)),
+            keep_ids=keep_ids,
+            every=_COUNT_EVERY,
         )
-
-    def _learn_vocabulary(self):
-        counts = self.token_counts_  # already ordered by (-count, token)
-        kept = [t for t, c in counts.items() if c >= self.min_freq]
-        if self.max_tokens is not None:
-            kept = kept[: self.max_tokens - len(_SPECIAL_TOKENS)]
-        self.vocabulary_ = _with_specials(kept)
-
-    def _learn_subword_vocabulary(self):
-        counts, merges = _learn_subwords(
-            self.token_counts_, self.max_tokens, self.min_freq
+        check_tokens(tokens, self.token_pattern)
+        previous = {} if reset else getattr(self, "token_counts_", {})
+        self.token_counts_ = add_counts(
+            previous, tokens, counts, ignored=stop_words.union(SPECIAL_TOKENS)
         )
-        tokens = [t for t in _order_by_count(counts) if t not in _SPECIAL_TOKENS]
-        self.vocabulary_ = _with_specials(tokens)
-        self.hf_tokenizer_ = _build_hf_tokenizer(self.vocabulary_, merges, self.subword)
-
-    def _fixed_vocabulary(self):
-        given = self.vocabulary
-        if isinstance(given, Mapping):
-            for token, index in given.items():
-                if not isinstance(token, str):
-                    raise TypeError(
-                        f"vocabulary keys must be strings; got {token!r} of type "
-                        f"{type(token).__name__}."
-                    )
-                if isinstance(index, bool) or not isinstance(index, Integral):
-                    raise TypeError(
-                        f"vocabulary ids must be integers; {token!r} maps to {index!r}."
-                    )
-            vocabulary = {t: int(i) for t, i in given.items()}
-            if PAD_TOKEN not in vocabulary and OOV_TOKEN not in vocabulary:
-                vocabulary.update({PAD_TOKEN: 0, OOV_TOKEN: 1})
-            for index, special in enumerate(_SPECIAL_TOKENS):
-                if vocabulary.get(special) != index:
-                    raise ValueError(
-                        f"vocabulary must map {special!r} to {index} (ids 0 and 1 "
-                        f"are padding and out-of-vocabulary), got "
-                        f"{vocabulary.get(special)!r}."
-                    )
-            ids = sorted(vocabulary.values())
-            if ids != list(range(len(ids))):
-                missing = sorted(set(range(len(ids))) - set(ids))
-                repeated = sorted(i for i, c in Counter(ids).items() if c > 1)
-                raise ValueError(
-                    f"vocabulary ids must run from 0 to {len(ids) - 1} without "
-                    "gaps, each used once (padding 0 and out-of-vocabulary 1 "
-                    f"included); missing ids: {missing[:5]}, repeated ids: "
-                    f"{repeated[:5]}."
-                )
-            vocabulary = dict(sorted(vocabulary.items(), key=lambda kv: kv[1]))
-        else:
-            tokens = list(given)
-            if tokens[:2] == list(_SPECIAL_TOKENS):
-                tokens = tokens[2:]
-            for token in tokens:
-                if not isinstance(token, str):
-                    raise TypeError(
-                        f"vocabulary must hold strings; got {token!r} of type "
-                        f"{type(token).__name__}."
-                    )
-                if token in _SPECIAL_TOKENS:
-                    raise ValueError(
-                        f"vocabulary holds the special token {token!r} at position "
-                        f"{tokens.index(token)}; it may only appear as the first "
-                        "two entries '<pad>', '<unk>' (ids 0 and 1)."
-                    )
-            repeated = [t for t, c in Counter(tokens).items() if c > 1]
-            if repeated:
-                raise ValueError(
-                    f"vocabulary holds repeated tokens, e.g. {repeated[:5]}; each "
-                    "token needs a single id."
-                )
-            vocabulary = _with_specials(tokens)
-        if len(vocabulary) == len(_SPECIAL_TOKENS):
-            raise ValueError(
-                "The vocabulary is empty: the fixed vocabulary holds no token "
-                "besides the special tokens."
+        self.__dict__.pop("hf_tokenizer_", None)
+        if self.vocabulary is not None:
+            self.vocabulary_ = fixed_vocabulary(self.vocabulary)
+        elif self.backend == "huggingface":
+            self.vocabulary_, self.hf_tokenizer_ = learn_subword_vocabulary(
+                self.token_counts_,
+                max_tokens=self.max_tokens,
+                min_freq=self.min_freq,
+                subword=self.subword,
             )
-        return vocabulary
+        else:
+            self.vocabulary_ = learned_vocabulary(
+                self.token_counts_, min_freq=self.min_freq, max_tokens=self.max_tokens
+            )
+        # partial_fit may start empty: later chunks can lift counts to min_freq.
+        if reset and len(self.vocabulary_) == len(SPECIAL_TOKENS):
+            raise ValueError(
+                "The vocabulary is empty: no token is left after "
+                f"min_freq={self.min_freq}"
+                + (" and stop words" if self.stop_words is not None else "")
+                + f" (the documents hold {len(self.token_counts_)} distinct "
+                "tokens besides stop words). Lower min_freq, or check the "
+                "documents, token_pattern and stop_words."
+            )
+        return docs, tokens, ids, lengths
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -812,10 +442,11 @@ class Tokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         encode = self._encoder()
         remap, _ = encode([tokens], np.array([len(tokens)]))
         flat = remap[ids]
-        if self.oov == "error" and (flat == _UNKNOWN).any():
-            position = int(np.flatnonzero(flat == _UNKNOWN)[0])
-            doc = int(np.searchsorted(np.cumsum(lengths), position, side="right"))
-            self._raise_unknown(doc, tokens[ids[position]])
+        self._check_known(
+            flat,
+            lengths,
+            lambda doc, step: tokens[ids[sequence_offsets(lengths)[doc] + step]],
+        )
         return self._finish(flat, lengths)
 
     # -- transforming -----------------------------------------------------------
@@ -839,7 +470,7 @@ class Tokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         check_is_fitted(self, "vocabulary_")
         # max_length, truncating and oov act here and may be set after fit.
         self._validate_params()
-        return self._transform(_check_documents(X))
+        return self._transform(check_documents(X))
 
     def _transform(self, docs):
         encode = self._encoder()
@@ -847,12 +478,7 @@ class Tokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         for start, token_lists in self._analyze_chunks(docs):
             sizes = np.fromiter(map(len, token_lists), np.int64, len(token_lists))
             flat, token_at = encode(token_lists, sizes)
-            if self.oov == "error" and (flat == _UNKNOWN).any():
-                position = int(np.flatnonzero(flat == _UNKNOWN)[0])
-                ends = np.cumsum(sizes)
-                doc = int(np.searchsorted(ends, position, side="right"))
-                step = position - int(ends[doc] - sizes[doc])
-                self._raise_unknown(start + doc, token_at(doc, step))
+            self._check_known(flat, sizes, token_at, first_doc=start)
             flats.append(flat)
             lengths.append(sizes)
         return self._finish(np.concatenate(flats), np.concatenate(lengths))
@@ -860,76 +486,33 @@ class Tokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     def _encoder(self):
         """Function (token lists, their sizes) -> (ids end to end, token_at).
 
-        Ids are the vocabulary's, with the sentinels _STOP for stop words and
-        _UNKNOWN for unknown tokens unless oov="token"; ``token_at(doc, step)``
-        names the token behind an id.
+        Ids are the vocabulary's, with sentinel ids for stop words and, unless
+        oov="token", for unknown tokens; ``token_at(doc, step)`` names the
+        token behind an id.
         """
-        stop_words = self._stop_words()
-        default = 1 if self.oov == "token" else _UNKNOWN
+        stop_words = stop_word_set(self.stop_words)
+        default = 1 if self.oov == "token" else UNKNOWN
         if hasattr(self, "hf_tokenizer_"):
-            return self._subword_encoder(stop_words, default)
-        lookup = self.vocabulary_
-        if stop_words:
-            # Stop words are removed like unknown tokens: no per-document filter.
-            lookup = {**lookup, **dict.fromkeys(stop_words, _STOP)}
-        get = lookup.get
+            return subword_encoder(self.hf_tokenizer_, stop_words, default)
+        return lookup_encoder(self.vocabulary_, stop_words, default)
 
-        def encode(token_lists, sizes):
-            flat = np.fromiter(
-                map(get, chain.from_iterable(token_lists), repeat(default)),
-                np.int64,
-                int(sizes.sum()),
-            )
-            # Only the tokens "<pad>" and "<unk>" map to 0 and 1: they are
-            # unknown, so that padding never appears inside text.
-            flat[(flat == 0) | (flat == 1)] = default
-            return flat, lambda doc, step: token_lists[doc][step]
-
-        return encode
-
-    def _subword_encoder(self, stop_words, default):
-        encode_batch = self.hf_tokenizer_.encode_batch
-        # Each distinct word is encoded by HuggingFace once per transform call
-        # (a word's pieces do not depend on its neighbours); occurrences are
-        # then looked up. Stop words have no pieces, so they vanish.
-        pieces = dict.fromkeys(stop_words, ())
-
-        def encode(token_lists, sizes):
-            tokens = list(chain.from_iterable(token_lists))
-            new = sorted(set(tokens).difference(pieces))
-            if new:
-                encodings = encode_batch(
-                    [[word] for word in new],
-                    is_pretokenized=True,
-                    add_special_tokens=False,
-                )
-                pieces.update(zip(new, map(attrgetter("ids"), encodings), strict=True))
-            per_token = list(map(pieces.__getitem__, tokens))
-            n_pieces = np.fromiter(map(len, per_token), np.int64, len(per_token))
-            doc_of = np.repeat(np.arange(len(sizes)), sizes)
-            sizes[:] = np.bincount(doc_of, weights=n_pieces, minlength=len(sizes))
-            flat = np.fromiter(
-                chain.from_iterable(per_token), np.int64, int(n_pieces.sum())
-            )
-            # "<unk>", and "<pad>" if the model spells a word with it: unknown.
-            flat[(flat == 0) | (flat == 1)] = default
-
-            def token_at(doc, step):
-                # The unknown piece belongs to one word of the document.
-                for word in token_lists[doc]:
-                    step -= len(pieces[word])
-                    if step < 0:
-                        return word
-
-            return flat, token_at
-
-        return encode
-
-    def _raise_unknown(self, doc, token):
+    def _check_known(self, flat, lengths, token_at, first_doc=0):
+        """With oov="error", refuse the first unknown token of ``flat``."""
+        if self.oov != "error":
+            return
+        unknown = np.flatnonzero(flat == UNKNOWN)
+        if not unknown.size:
+            return
+        position = int(unknown[0])
+        starts = sequence_offsets(lengths)
+        # The last document that starts at or before the position: an empty
+        # document starts where the next one does.
+        doc = int(np.searchsorted(starts, position, side="right")) - 1
+        token = token_at(doc, position - int(starts[doc]))
         raise ValueError(
-            f"Document {doc} holds the token {token!r}, which is not in the "
-            "vocabulary; oov='error' forbids unknown tokens. Use oov='token' to "
-            "map them to id 1 or oov='drop' to remove them."
+            f"Document {first_doc + doc} holds the token {token!r}, which is not "
+            "in the vocabulary; oov='error' forbids unknown tokens. Use "
+            "oov='token' to map them to id 1 or oov='drop' to remove them."
         )
 
     def _finish(self, flat, lengths):
@@ -940,21 +523,13 @@ class Tokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
             lengths = np.bincount(doc_of[keep], minlength=len(lengths))
             lengths = lengths.astype(np.int64)
             flat = flat[keep]
-        ends = np.cumsum(lengths)
         if self.max_length is None:
+            starts = sequence_offsets(lengths)
             # Views into one buffer: no per-document allocation or copy.
-            return list(map(flat.__getitem__, map(slice, ends - lengths, ends)))
-        n_docs, width = len(lengths), self.max_length
-        out = np.zeros((n_docs, width), dtype=np.int64)
-        doc_of = np.repeat(np.arange(n_docs), lengths)
-        step = np.arange(len(flat)) - np.repeat(ends - lengths, lengths)
-        if self.truncating == "pre":
-            step -= np.repeat(np.maximum(lengths - width, 0), lengths)
-            keep = step >= 0
-        else:
-            keep = step < width
-        out[doc_of[keep], step[keep]] = flat[keep]
-        return out
+            return list(map(flat.__getitem__, map(slice, starts, starts + lengths)))
+        return pad_flat(
+            flat, lengths, self.max_length, value=0, truncating=self.truncating
+        )
 
     # -- inverse and names ------------------------------------------------------
 
@@ -981,28 +556,8 @@ class Tokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
             with ``return_tokens=True``.
         """
         check_is_fitted(self, "vocabulary_")
-        if isinstance(X, (str, bytes)) or X is None:
-            raise TypeError(
-                "inverse_transform expects token ids (a list of integer arrays "
-                f"or a 2-D integer array), got {type(X).__name__}."
-            )
         names = self.get_feature_names_out()
-        sequences = []
-        for i, row in enumerate(X):
-            ids = np.asarray(row)
-            if ids.ndim != 1 or (ids.size and ids.dtype.kind not in "iu"):
-                raise ValueError(
-                    f"Sequence {i} of X is not a 1-D sequence of integer token ids "
-                    f"(shape {ids.shape}, dtype {ids.dtype})."
-                )
-            ids = ids[ids != 0].astype(np.int64)
-            if ids.size and (ids.min() < 0 or ids.max() >= len(names)):
-                bad = ids[(ids < 0) | (ids >= len(names))][0]
-                raise ValueError(
-                    f"Sequence {i} of X holds the id {bad}, outside the vocabulary "
-                    f"(ids 0 to {len(names) - 1})."
-                )
-            sequences.append(ids)
+        sequences = ids_without_padding(X, len(names))
         if return_tokens:
             return [names[ids].tolist() for ids in sequences]
         if hasattr(self, "hf_tokenizer_"):

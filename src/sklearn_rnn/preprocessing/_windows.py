@@ -7,7 +7,21 @@ import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 from pandas.api.types import is_complex_dtype, is_numeric_dtype
 
+from .._compat import Interval, validate_params
 
+
+@validate_params(
+    {
+        "series": "no_validation",  # series and target: checked below
+        "window": [Interval(Integral, 1, None, closed="left")],
+        "horizon": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "stride": [Interval(Integral, 1, None, closed="left")],
+        "target": "no_validation",
+        "return_groups": ["boolean"],
+        "copy": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_windows(
     series,
     *,
@@ -159,13 +173,11 @@ list or dict
     >>> reg.fit(X[:150], y[:150]).predict(X[150:]).shape
     (40,)
     """
-    window = _check_int(window, "window")
-    stride = _check_int(stride, "stride")
+    for name, value in [("window", window), ("stride", stride), ("horizon", horizon)]:
+        # validate_params takes True for the int 1, as Python does.
+        if isinstance(value, bool):
+            raise TypeError(f"{name} must be an int, not a bool; got {value!r}.")
     horizons, horizon_axis = _check_horizon(horizon)
-    if not isinstance(return_groups, (bool, np.bool_)):
-        raise TypeError(f"return_groups must be a bool; got {return_groups!r}.")
-    if not isinstance(copy, (bool, np.bool_)):
-        raise TypeError(f"copy must be a bool; got {copy!r}.")
 
     keys, items, single = _split_collection(series)
     arrays, columns, all_1d = _check_series(keys, items)
@@ -201,25 +213,22 @@ list or dict
     y = y.reshape(len(y), -1) if horizon_axis or target_axis else y.reshape(-1)
     if not return_groups:
         return X, y
-    groups = np.repeat(_keys_array(keys), counts)
+    # Series ids as an array; mixed types stay objects rather than strings.
+    groups = np.repeat(pd.Index(keys).to_numpy(), counts)
     return X, y, groups
-
-
-def _check_int(value, name, minimum=1):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be an int; got {value!r}.")
-    if value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}; got {value}.")
-    return int(value)
 
 
 def _check_horizon(horizon):
     """Return (steps ahead as an int64 array, whether y gets a horizon axis)."""
-    if isinstance(horizon, Integral) and not isinstance(horizon, (bool, np.bool_)):
-        return np.array([_check_int(horizon, "horizon")]), False
-    if isinstance(horizon, (str, bytes)) or not np.iterable(horizon):
-        raise TypeError(f"horizon must be an int or a list of ints; got {horizon!r}.")
-    steps = [_check_int(h, "each horizon") for h in horizon]
+    if isinstance(horizon, Integral):  # checked by validate_params
+        return np.array([int(horizon)]), False
+    steps = []
+    for step in horizon:
+        if isinstance(step, bool) or not isinstance(step, Integral):
+            raise TypeError(f"each horizon must be an int; got {step!r}.")
+        if step < 1:
+            raise ValueError(f"each horizon must be an int >= 1; got {step}.")
+        steps.append(int(step))
     if not steps:
         raise ValueError("horizon is an empty list; give at least one step ahead.")
     if len(set(steps)) < len(steps):
@@ -394,8 +403,3 @@ def _check_target(target, n_features, columns, all_1d):
     if len(set(positions.tolist())) < len(positions):
         raise ValueError(f"target selects the same column twice: {labels}.")
     return positions, not scalar
-
-
-def _keys_array(keys):
-    """Series ids as an array; mixed types stay objects rather than strings."""
-    return pd.Index(keys).to_numpy()
