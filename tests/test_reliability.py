@@ -544,3 +544,17 @@ def test_dataframe_mixing_large_integers_and_floats_is_refused():
         SequencePadder().fit_transform([frame])
     small = pd.DataFrame({"a": [3, 1], "b": [0.5, 1.5]})
     assert SequencePadder().fit_transform([small]).dtype == np.float64
+
+
+def test_verbose_0_prints_nothing_when_print_is_replaced(data, capsys, monkeypatch):
+    """Ray replaces builtins.print in its workers; skorch then prints its
+    messages whatever verbose says. Ours follow verbose only."""
+    import builtins
+
+    X, y, _ = data
+    original = builtins.print
+    monkeypatch.setattr(builtins, "print", lambda *a, **k: original(*a, **k))
+    RNNClassifier(max_epochs=30, early_stopping=True, n_iter_no_change=2, **SMALL).fit(
+        X, y
+    )
+    assert capsys.readouterr().out == ""

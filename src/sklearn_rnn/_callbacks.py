@@ -115,6 +115,13 @@ class BestWeightsEarlyStopping(EarlyStopping):
         super().on_train_end(net, **kwargs)
         self.best_model_weights_ = None
 
+    def _sink(self, text, verbose):
+        # skorch prints whenever its sink is not the builtin ``print``, as
+        # under Ray, which replaces ``print`` in its workers: then verbose=0
+        # would print the stopping messages. Only verbose decides here.
+        if verbose:
+            self.sink(text)
+
 
 class FiniteLossCheck(Callback):
     """Stop with a clear error when the training loss is not finite.
@@ -155,6 +162,11 @@ class EpochLog(Callback):
 
 
 class _MarkedPrintLog(PrintLog):
+    def _sink(self, text, verbose):
+        # As BestWeightsEarlyStopping._sink: only verbose decides.
+        if verbose:
+            self.sink(text)
+
     def format_row(self, row, key, color):
         text = super().format_row(row, key, color="")
         if row.get(key + "_best"):
