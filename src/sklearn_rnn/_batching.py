@@ -7,6 +7,8 @@ similar length, which on CPU is several times faster than packing and
 markedly faster than padding everything to the global maximum.
 """
 
+import warnings
+
 import numpy as np
 import torch
 
@@ -32,7 +34,7 @@ class SequenceDataset(torch.utils.data.Dataset):
     """
 
     def __init__(self, sequences, target=None, weight=None):
-        self.values = torch.from_numpy(sequences.values)
+        self.values = _shared_tensor(sequences.values)
         self.lengths = torch.from_numpy(sequences.lengths)
         self.offsets = torch.from_numpy(sequence_offsets(sequences.lengths))
         # Fixed-length data (the common dense case) is a (n, T, ...) view: its
@@ -49,6 +51,21 @@ class SequenceDataset(torch.utils.data.Dataset):
 
     def __len__(self):
         return len(self.lengths)
+
+
+def _shared_tensor(array):
+    """A tensor sharing ``array``'s memory, read-only arrays included.
+
+    A chunk of a read-only memory map reaches here uncopied, which is what
+    keeps out-of-core training flat in memory; torch warns that it cannot
+    write to it, but batches only read from it (``take_batch`` copies).
+    """
+    if array.flags.writeable:
+        return torch.from_numpy(array)
+    with warnings.catch_warnings():
+        # from_numpy's one warning, about writes that never happen here.
+        warnings.simplefilter("ignore", UserWarning)
+        return torch.from_numpy(array)
 
 
 def batch_indices(lengths, batch_size, *, shuffle):
