@@ -22,7 +22,17 @@ DOCS = ROOT / "docs"
 PAGES = sorted([*DOCS.glob("*.rst"), *DOCS.glob("user_guide/*.rst")])
 PYTHON_BLOCK = re.compile(r"^\.\. code-block:: python\n((?:\n|   .*\n)+)", re.MULTILINE)
 # Optional dependencies (extras plot, onnx, huggingface) some snippets use.
-OPTIONAL = {"matplotlib", "onnx", "onnxruntime", "tokenizers"}
+OPTIONAL = {
+    "matplotlib",
+    "onnx",
+    "onnxruntime",
+    "tokenizers",
+    # the distributed extra
+    "dask",
+    "distributed",
+    "ray",
+    "dask_ml",
+}
 
 
 @pytest.fixture(scope="module")
