@@ -116,11 +116,7 @@ class BestWeightsEarlyStopping(EarlyStopping):
         self.best_model_weights_ = None
 
     def _sink(self, text, verbose):
-        # skorch prints whenever its sink is not the builtin ``print``, as
-        # under Ray, which replaces ``print`` in its workers: then verbose=0
-        # would print the stopping messages. Only verbose decides here.
-        if verbose:
-            self.sink(text)
+        _sink_if_verbose(self.sink, text, verbose)
 
 
 class FiniteLossCheck(Callback):
@@ -163,9 +159,7 @@ class EpochLog(Callback):
 
 class _MarkedPrintLog(PrintLog):
     def _sink(self, text, verbose):
-        # As BestWeightsEarlyStopping._sink: only verbose decides.
-        if verbose:
-            self.sink(text)
+        _sink_if_verbose(self.sink, text, verbose)
 
     def format_row(self, row, key, color):
         text = super().format_row(row, key, color="")
@@ -197,6 +191,18 @@ class TerminalProgressBar(ProgressBar):
     def on_epoch_end(self, net, **kwargs):
         if self.shown_:
             super().on_epoch_end(net, **kwargs)
+
+
+def _sink_if_verbose(sink, text, verbose):
+    """Write ``text`` to ``sink`` only when ``verbose``.
+
+    skorch's callbacks also write whenever their sink is not the builtin
+    ``print``: Ray replaces ``builtins.print`` in the driver once it forwards
+    worker output, and a ``verbose=0`` fit there (a search's refit) would
+    print. Only ``verbose`` decides here.
+    """
+    if verbose:
+        sink(text)
 
 
 def _is_terminal(stream):

@@ -177,15 +177,13 @@ def resume_net(net, callbacks, *, epochs, lr, batch_size, verbose, token_dropout
 
 
 def recompute_statistics(net, train, batch_size):
-    """Precise batch-norm statistics over ``train``; left as they were if
-    interrupted (Ctrl-C) or failing."""
-    buffers = {name: buffer.clone() for name, buffer in net.module_.named_buffers()}
+    """Precise batch-norm statistics over ``train``, in prediction batches.
+
+    ``recompute_batch_statistics`` puts the previous statistics back if it
+    is interrupted (Ctrl-C) or fails.
+    """
     inputs = (
         to_tensor(batch_inputs, device=net.device)
         for _, (batch_inputs, _) in sorted_batches(train, batch_size)
     )
-    try:
-        recompute_batch_statistics(net.module_, inputs)
-    except BaseException:
-        net.module_.load_state_dict(buffers, strict=False)
-        raise
+    recompute_batch_statistics(net.module_, inputs)
