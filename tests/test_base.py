@@ -60,6 +60,7 @@ PARAMETERS = [
     "callbacks",
     "token_dropout",
     "n_threads",
+    "distributed",
 ]
 
 

@@ -19,10 +19,12 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._batching import SequenceDataset, network_outputs
 from ._compat import _check_sample_weight
+from ._distributed import ProcessShard, process_device, process_group, rank_zero_value
 from ._input_checks import (
     check_input_matches_fit,
     check_sequences,
     read_feature_names,
+    take_rows,
     take_sequences,
 )
 from ._net import (
@@ -32,7 +34,10 @@ from ._net import (
     build_net,
     learned_vocab_size,
     resolve_device,
+    rnn_module_params,
 )
+from ._nn.loss import WeightedLoss
+from ._nn.module import RNNModule
 from ._params import RNNParameters
 from ._threads import limited_threads, resolve_n_threads, step_work
 from ._training import (
@@ -58,10 +63,11 @@ class BaseRNN(VersionedPickleMixin, RNNParameters, metaclass=ABCMeta):
 
     - ``_loss``: the training loss, a key of ``_loss.LOSSES`` (a class
       attribute or a property);
-    - ``_encode_target(y, *, reset, classes=None, sample_weight=None)``: the
-      validated y as the array the loss takes; ``reset`` learns the encoding
-      (and sets the fitted attributes that describe it), otherwise the fitted
-      one is used;
+    - ``_encode_target(y, *, reset, classes=None, sample_weight=None,
+      lengths=None)``: the validated y as the array the loss takes (or, for
+      one target per step, a ``Sequences`` of X's ``lengths``); ``reset``
+      learns the encoding (and sets the fitted attributes that describe it),
+      otherwise the fitted one is used;
     - ``_output_size()``: the number of network outputs, once the encoding
       is known;
     - ``_validation_score(outputs, dataset)``: the early-stopping score (higher
@@ -78,7 +84,17 @@ class BaseRNN(VersionedPickleMixin, RNNParameters, metaclass=ABCMeta):
     - ``_min_validation_samples``: the fewest held-out sequences whose score
       means something (default 1);
     - ``_start_partial_fit(classes)``: checks on each ``partial_fit`` call
-      (default none).
+      (default none);
+    - ``_module`` and ``_module_params(conv_channels)``: the torch module
+      class and its arguments (default: :class:`RNNModule`, one output per
+      sequence, from the shared parameters);
+      ``_architecture(n_samples)``: what a first fit decides from the data,
+      passed to ``_module_params`` (default: the convolutional branch);
+    - ``_criterion`` and ``_criterion_params()``: the loss module and its
+      arguments (default: ``WeightedLoss`` of ``_loss``);
+    - ``_network_outputs(net, dataset)``: the network's outputs on a
+      data set, as ``_validation_score`` takes them (default: one row per
+      sequence).
     """
 
     # -- fitted state -----------------------------------------------------------
@@ -97,7 +113,9 @@ class BaseRNN(VersionedPickleMixin, RNNParameters, metaclass=ABCMeta):
         """The training loss, a key of ``_loss.LOSSES``."""
 
     @abstractmethod
-    def _encode_target(self, y, *, reset, classes=None, sample_weight=None):
+    def _encode_target(
+        self, y, *, reset, classes=None, sample_weight=None, lengths=None
+    ):
         """The validated y as the array the loss takes."""
 
     @abstractmethod
@@ -120,6 +138,32 @@ class BaseRNN(VersionedPickleMixin, RNNParameters, metaclass=ABCMeta):
 
     def _start_partial_fit(self, classes):
         pass
+
+    _module = RNNModule
+    _criterion = WeightedLoss
+
+    def _architecture(self, n_samples):
+        # The branch follows the size of X as given, so that a hold-out or
+        # zero weights never change the architecture.
+        return auto_conv_channels(
+            self.conv_channels,
+            hidden_size=self.hidden_size,
+            token_mode=self.embedding_dim is not None,
+            n_samples=n_samples,
+        )
+
+    def _module_params(self, conv_channels):
+        token_mode = self.embedding_dim is not None
+        return rnn_module_params(
+            self,
+            input_size=None if token_mode else self.n_features_in_,
+            vocab_size=self.vocab_size_ if token_mode else None,
+            output_size=self._output_size(),
+            conv_channels=conv_channels,
+        )
+
+    def _criterion_params(self):
+        return {"loss": self._loss}
 
     # -- fitting ----------------------------------------------------------------
 
@@ -189,7 +233,7 @@ class BaseRNN(VersionedPickleMixin, RNNParameters, metaclass=ABCMeta):
         if resume:
             self._check_matches_fit(sequences, feature_names)
         n_samples = len(sequences.lengths)
-        n_targets = len(np.asarray(y))
+        n_targets = len(y) if hasattr(y, "__len__") else len(np.asarray(y))
         if n_targets != n_samples:
             raise ValueError(
                 f"X has {n_samples} sequences but y has {n_targets} targets; they "
@@ -201,7 +245,11 @@ class BaseRNN(VersionedPickleMixin, RNNParameters, metaclass=ABCMeta):
         if incremental:
             self._start_partial_fit(classes)
         target = self._encode_target(
-            y, reset=not resume, classes=classes, sample_weight=raw_weight
+            y,
+            reset=not resume,
+            classes=classes,
+            sample_weight=raw_weight,
+            lengths=sequences.lengths,
         )
         weight = raw_weight * self._class_weight(y)
         if weight.sum() <= 0:
@@ -234,16 +282,23 @@ class BaseRNN(VersionedPickleMixin, RNNParameters, metaclass=ABCMeta):
         kept = np.flatnonzero(weight > 0)
         if len(kept) < n_samples:
             sequences = take_sequences(sequences, kept)
-            target, weight = target[kept], weight[kept]
+            target, weight = take_rows(target, kept), weight[kept]
         # A mean of 1 keeps the loss, and so the learning rate, on the scale of
         # the unweighted mean loss.
         weight = (weight / weight.mean()).astype(np.float32)
 
         device = resolve_device(self.device)
+        shard = None
+        if self.distributed:
+            shard = ProcessShard(*process_group())
+            device = process_device(device)
         epochs_done = len(self.net_.history) if resume else 0
         # Continued training draws fresh batch orders, still fixed by the seed.
         seed_sequence = np.random.SeedSequence([self._draw_seed(), epochs_done])
         seed = int(seed_sequence.generate_state(1)[0])
+        if shard is not None:
+            # One hold-out and one initialization for all processes.
+            seed = rank_zero_value(seed)
         # sklearn's MLP does the same: partial_fit never holds data out.
         validate = self.early_stopping and not incremental
         if validate:
@@ -266,7 +321,12 @@ class BaseRNN(VersionedPickleMixin, RNNParameters, metaclass=ABCMeta):
         epochs = (
             1
             if incremental
-            else auto_epochs(self.max_epochs, len(train), self.batch_size)
+            else auto_epochs(
+                self.max_epochs,
+                len(train),
+                self.batch_size,
+                n_processes=1 if shard is None else shard.world_size,
+            )
         )
         callbacks = build_callbacks(
             self,
@@ -287,18 +347,16 @@ class BaseRNN(VersionedPickleMixin, RNNParameters, metaclass=ABCMeta):
                     batch_size=self.batch_size,
                     verbose=int(self.verbose),
                     token_dropout=self.token_dropout,
+                    shard=shard,
                 )
             else:
-                # The branch follows the size of X as given, so that a
-                # hold-out or zero weights never change the architecture.
-                channels = auto_conv_channels(
-                    self.conv_channels,
-                    hidden_size=self.hidden_size,
-                    token_mode=self.embedding_dim is not None,
-                    n_samples=n_samples,
-                )
-                net = self._build_net(channels, device, callbacks, epochs)
+                architecture = self._architecture(n_samples)
+                net = self._build_net(architecture, device, callbacks, epochs, shard)
                 net.initialize()
+            if shard is not None:
+                # The processes' own draws (dropout) from here on differ; the
+                # batch order is shared by the shard.
+                torch.manual_seed(seed + shard.rank)
             n_threads = self._n_threads(net.module_, len(train), self.batch_size)
             with limited_threads(n_threads):
                 interrupt = run_epochs(
@@ -316,23 +374,22 @@ class BaseRNN(VersionedPickleMixin, RNNParameters, metaclass=ABCMeta):
                         interrupt = exc
         return net, epochs_done, validate, interrupt
 
-    def _build_net(self, conv_channels, device, callbacks, epochs):
+    def _build_net(self, architecture, device, callbacks, epochs, shard=None):
         """A new skorch net for the fitted encoding and input description.
 
         Used by a first fit and by ``load_model``, which passes the saved
-        ``conv_channels``.
+        ``architecture`` (the convolutional branch's channels).
         """
-        token_mode = self.embedding_dim is not None
         return build_net(
             self,
-            input_size=None if token_mode else self.n_features_in_,
-            vocab_size=self.vocab_size_ if token_mode else None,
-            output_size=self._output_size(),
-            conv_channels=conv_channels,
-            loss=self._loss,
+            module=self._module,
+            module_params=self._module_params(architecture),
+            criterion=self._criterion,
+            criterion_params=self._criterion_params(),
             callbacks=callbacks,
             epochs=epochs,
             device=device,
+            shard=shard,
         )
 
     def _n_threads(self, module, n_sequences, batch_size):

@@ -13,6 +13,8 @@ import numpy as np
 import torch
 
 from ._input import sequence_offsets
+from ._input_checks import Sequences
+from ._nn.loss import IGNORED_STEP
 from ._nn.masking import valid_step_mask
 
 # A shuffled epoch sorts pools of this many batches by length: large enough to
@@ -30,7 +32,9 @@ class SequenceDataset(torch.utils.data.Dataset):
     """Sequences (stored end to end), their lengths, targets and weights.
 
     With a target, batches carry ``{"target": ..., "weight": ...}`` as y, which
-    the weighted loss takes; weights default to 1.
+    the weighted loss takes; weights (one per sequence) default to 1. A
+    per-step target is a :class:`Sequences` of one label per step of X (same
+    lengths), padded in a batch with ``IGNORED_STEP``.
     """
 
     def __init__(self, sequences, target=None, weight=None):
@@ -44,6 +48,11 @@ class SequenceDataset(torch.utils.data.Dataset):
             self.fixed_length = self.values.view(
                 len(self.lengths), int(self.lengths[0]), *self.values.shape[1:]
             )
+        self.per_step = isinstance(target, Sequences)
+        if self.per_step:
+            if not np.array_equal(target.lengths, sequences.lengths):
+                raise ValueError("A per-step target needs one label per step of X.")
+            target = target.values
         self.target = None if target is None else torch.from_numpy(target)
         if target is not None and weight is None:
             weight = np.ones(len(target), dtype=np.float32)
@@ -51,6 +60,14 @@ class SequenceDataset(torch.utils.data.Dataset):
 
     def __len__(self):
         return len(self.lengths)
+
+    def loss_target(self):
+        """y for the loss over the whole data set, in the layout of
+        ``network_outputs``: per sequence, or per step stored end to end."""
+        weight = self.weight
+        if self.per_step:
+            weight = weight.repeat_interleave(self.lengths)
+        return {"target": self.target, "weight": weight}
 
 
 def _shared_tensor(array):
@@ -68,25 +85,27 @@ def _shared_tensor(array):
         return torch.from_numpy(array)
 
 
-def batch_indices(lengths, batch_size, *, shuffle):
+def batch_indices(lengths, batch_size, *, shuffle, generator=None):
     """Split sample indices into batches of sequences of similar length.
 
     With ``shuffle``, the samples are permuted, sorted by length within pools
     of ``_POOL_BATCHES`` batches and the batches are visited in random order
-    (torch's global generator, which ``fit`` seeds). Without it, indices are
-    sorted by length (stable), which is what prediction uses.
+    (drawn from ``generator``, by default torch's global generator, which
+    ``fit`` seeds). Without it, indices are sorted by length (stable), which
+    is what prediction uses.
     """
     n_samples = len(lengths)
     if not shuffle:
         return list(torch.argsort(lengths, stable=True).split(batch_size))
-    order = torch.randperm(n_samples)
+    order = torch.randperm(n_samples, generator=generator)
     pool = batch_size * _POOL_BATCHES
     batches = []
     for start in range(0, n_samples, pool):
         chunk = order[start : start + pool]
         chunk = chunk[torch.argsort(lengths[chunk], stable=True)]
         batches.extend(chunk.split(batch_size))
-    return [batches[i] for i in torch.randperm(len(batches)).tolist()]
+    visit = torch.randperm(len(batches), generator=generator).tolist()
+    return [batches[i] for i in visit]
 
 
 def take_batch(dataset, index):
@@ -97,21 +116,36 @@ def take_batch(dataset, index):
     batches included), which bounds the number of distinct batch shapes.
     """
     lengths = dataset.lengths[index]
+    fixed = dataset.fixed_length is not None
+    if fixed:
+        values = dataset.fixed_length[index]
+        width = values.shape[1]
+    else:
+        # A batch of empty sequences runs on one padding step.
+        width = -(-int(lengths.max()) // _WIDTH_MULTIPLE) * _WIDTH_MULTIPLE or 1
+        positions = dataset.offsets[index].unsqueeze(1) + torch.arange(width)
+        valid = valid_step_mask(lengths, width)
+        # Zeros, then the valid steps scattered in: padding cannot poison
+        # masked pooling, and a batch of empty sequences reads no data at all.
+        values = _padded(dataset.values, positions, valid, fill=0)
     target = None
     if dataset.target is not None:
-        target = {"target": dataset.target[index], "weight": dataset.weight[index]}
-    if dataset.fixed_length is not None:
-        return {"values": dataset.fixed_length[index], "lengths": lengths}, target
-    # A batch of empty sequences runs on one padding step.
-    width = -(-int(lengths.max()) // _WIDTH_MULTIPLE) * _WIDTH_MULTIPLE or 1
-    positions = dataset.offsets[index].unsqueeze(1) + torch.arange(width)
-    # Zeros, then the valid steps scattered in: padding cannot poison masked
-    # pooling, and a batch of empty sequences reads no data at all.
-    valid = valid_step_mask(lengths, width)
-    shape = (len(index), width, *dataset.values.shape[1:])
-    values = dataset.values.new_zeros(shape)
-    values[valid] = dataset.values[positions[valid]]
+        if not dataset.per_step:
+            labels = dataset.target[index]
+        elif fixed:
+            labels = dataset.target.view(-1, width)[index]
+        else:
+            labels = _padded(dataset.target, positions, valid, fill=IGNORED_STEP)
+        target = {"target": labels, "weight": dataset.weight[index]}
     return {"values": values, "lengths": lengths}, target
+
+
+def _padded(flat, positions, valid, *, fill):
+    """The steps at ``positions`` of ``flat``, ``fill`` where not ``valid``."""
+    shape = (*valid.shape, *flat.shape[1:])
+    padded = flat.new_full(shape, fill)
+    padded[valid] = flat[positions[valid]]
+    return padded
 
 
 class BucketBatchIterator:
@@ -119,20 +153,32 @@ class BucketBatchIterator:
 
     skorch calls ``BucketBatchIterator(dataset, batch_size=..., **kwargs)`` once
     per epoch and iterates over it; each batch is ``({"values", "lengths"}, y)``.
+    With a ``shard`` (``_distributed.ProcessShard``), it yields only this
+    process's share of the epoch's batches.
     """
 
-    def __init__(self, dataset, batch_size=32, shuffle=False):
+    def __init__(self, dataset, batch_size=32, shuffle=False, shard=None):
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = shuffle
+        self.shard = shard
 
     def __len__(self):
-        return -(-len(self.dataset) // self.batch_size)
+        n_batches = -(-len(self.dataset) // self.batch_size)
+        return n_batches if self.shard is None else self.shard.n_batches(n_batches)
 
     def __iter__(self):
-        for index in batch_indices(
-            self.dataset.lengths, self.batch_size, shuffle=self.shuffle
-        ):
+        lengths = self.dataset.lengths
+        if self.shard is None:
+            batches = batch_indices(lengths, self.batch_size, shuffle=self.shuffle)
+        else:
+            generator = self.shard.shared_generator() if self.shuffle else None
+            batches = self.shard.take(
+                batch_indices(
+                    lengths, self.batch_size, shuffle=self.shuffle, generator=generator
+                )
+            )
+        for index in batches:
             yield take_batch(self.dataset, index)
 
 
@@ -156,4 +202,22 @@ def network_outputs(net, dataset, batch_size):
         if outputs is None:
             outputs = np.empty((len(dataset), output.shape[1]), output.dtype)
         outputs[index.numpy()] = output
+    return outputs
+
+
+def step_outputs(net, dataset, batch_size):
+    """Per-step outputs of ``net`` for every valid step of ``dataset``, stored
+    end to end in its order: a NumPy array of shape (total_steps, n_outputs)."""
+    outputs = None
+    for index, batch in sorted_batches(dataset, batch_size):
+        output = net.evaluation_step(batch, training=False).detach().to("cpu")
+        lengths = batch[0]["lengths"]
+        valid = valid_step_mask(lengths, output.shape[1])
+        positions = dataset.offsets[index].unsqueeze(1) + torch.arange(output.shape[1])
+        if outputs is None:
+            total = int(dataset.lengths.sum())
+            outputs = np.empty((total, output.shape[2]), output.numpy().dtype)
+        outputs[positions[valid].numpy()] = output[valid].numpy()
+    if outputs is None:  # no sequences
+        outputs = np.empty((0, 0), np.float32)
     return outputs

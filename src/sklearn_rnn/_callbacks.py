@@ -79,9 +79,9 @@ class ValidationScore(Callback):
     def on_epoch_end(self, net, **kwargs):
         outputs = self.outputs(net, self.dataset)
         score = float(self.score(outputs, self.dataset))
-        target = {"target": self.dataset.target, "weight": self.dataset.weight}
         with torch.no_grad():
-            loss = float(net.get_loss(torch.from_numpy(outputs), target))
+            loss = net.get_loss(torch.from_numpy(outputs), self.dataset.loss_target())
+        loss = float(loss)
         net.history.record("valid_loss", loss)
         net.history.record("valid_loss_best", loss < self.best_loss_)
         self.best_loss_ = min(loss, self.best_loss_)

@@ -98,6 +98,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         callbacks=None,
         token_dropout=0.3,
         n_threads="auto",
+        distributed=False,
         class_weight=None,
     ):
         super().__init__(
@@ -130,6 +131,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             callbacks=callbacks,
             token_dropout=token_dropout,
             n_threads=n_threads,
+            distributed=distributed,
         )
         self.class_weight = class_weight
 
@@ -212,7 +214,9 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         # first batch may not hold every class), the same ones if given again.
         _check_partial_fit_first_call(self, classes)
 
-    def _encode_target(self, y, *, reset, classes=None, sample_weight=None):
+    def _encode_target(
+        self, y, *, reset, classes=None, sample_weight=None, lengths=None
+    ):
         y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
         if y.ndim == 2 and y.shape[1] > 1:
             return self._encode_multilabel(y, reset=reset)

@@ -214,6 +214,16 @@ PARAMETERS = """\
         busy, costs several times the run time. Bit-for-bit reproducibility
         holds for a fixed number of threads: other thread counts can round
         differently.
+
+    distributed : bool, default=False
+        Train data-parallel across the processes of the initialized
+        ``torch.distributed`` process group, one per GPU, as started by
+        ``torchrun``: every process calls ``fit`` on the same data, trains on
+        its share of each epoch's batches, and the gradients are averaged
+        before every step, so all processes end with the same model.
+        ``batch_size`` is per process. Without a process group, ``fit``
+        raises a ValueError. Prediction is never distributed. See "Several
+        GPUs" in the user guide.
 """
 
 ATTRIBUTES = """\
@@ -269,3 +279,19 @@ INPUTS = """\
     and its prediction is the network's output for an empty input (set by the
     output layer's bias). Training data must hold at least one valid step.
 """
+
+
+def _entries(section):
+    """``{name: text}`` of a numpydoc section written as above."""
+    parts = re.split(r"^(?=    \w+ : )", section, flags=re.M)
+    return {part.split(" : ", 1)[0].strip(): part for part in parts if part.strip()}
+
+
+def select(section, *names):
+    """The entries ``names`` of a shared section, in that order.
+
+    For the estimators that share only part of the parameters or attributes
+    (the per-step estimators have no pooling or convolutional branch).
+    """
+    entries = _entries(section)
+    return "".join(entries[name].rstrip("\n") + "\n\n" for name in names)

@@ -171,6 +171,13 @@ def take_sequences(sequences, index):
     return Sequences(sequences.values[positions], lengths)
 
 
+def take_rows(target, index):
+    """The targets at ``index``: rows of an array, or per-step :class:`Sequences`."""
+    if isinstance(target, Sequences):
+        return take_sequences(target, index)
+    return target[index]
+
+
 def check_input_matches_fit(
     owner, sequences, feature_names, *, n_features, fitted_names, vocab_size
 ):

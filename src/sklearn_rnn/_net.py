@@ -23,8 +23,7 @@ from ._callbacks import (
     TerminalProgressBar,
     ValidationScore,
 )
-from ._nn.loss import WeightedLoss
-from ._nn.module import RNNModule
+from ._distributed import AverageGradients, ShareValidationScores
 
 OPTIMIZERS = {
     "adam": torch.optim.Adam,
@@ -57,18 +56,20 @@ _MAX_LEARNED_EMBEDDING_BYTES = 2**30
 # -- "auto" settings -------------------------------------------------------------
 
 
-def auto_epochs(max_epochs, n_train, batch_size):
+def auto_epochs(max_epochs, n_train, batch_size, n_processes=1):
     """``max_epochs``, or under "auto" the epochs of the step budget.
 
     "auto" trains for enough epochs to take at least ``_MIN_AUTO_STEPS``
     optimizer steps, clipped to [``_MIN_AUTO_EPOCHS``, ``_MAX_AUTO_EPOCHS``]:
     40 sequences in batches of 32 get 1000 epochs (2000 steps) instead of 100
-    (200 steps), and 400,000 get 10 epochs instead of 100.
+    (200 steps), and 400,000 get 10 epochs instead of 100. Data-parallel
+    processes share each epoch's batches, one step for ``n_processes``.
     """
     if max_epochs != "auto":
         return max_epochs
     batches = -(-n_train // batch_size)
-    epochs = -(-_MIN_AUTO_STEPS // batches)
+    steps_per_epoch = -(-batches // n_processes)
+    epochs = -(-_MIN_AUTO_STEPS // steps_per_epoch)
     return int(np.clip(epochs, _MIN_AUTO_EPOCHS, _MAX_AUTO_EPOCHS))
 
 
@@ -158,12 +159,19 @@ def build_callbacks(params, valid, epochs, *, incremental, score, outputs):
     ``valid`` is the early-stopping hold-out (or None), scored after each
     epoch with ``score(outputs(net, valid), valid)``.
     """
-    # First: a diverged epoch must stop training before anything else
-    # (scoring, schedules, logs) reads its loss.
-    callbacks = [("finite_loss", FiniteLossCheck())]
+    callbacks = []
+    if params.distributed:
+        # First: the gradients are averaged before clipping, and the epoch's
+        # loss and batch-norm statistics before anything reads them.
+        callbacks.append(("average_gradients", AverageGradients()))
+    # A diverged epoch must stop training before anything else (scoring,
+    # schedules, logs) reads its loss.
+    callbacks.append(("finite_loss", FiniteLossCheck()))
     if valid is not None:
         # Scoring must run before early stopping reads the score.
         callbacks.append(("valid_score", ValidationScore(valid, score, outputs)))
+        if params.distributed:
+            callbacks.append(("share_scores", ShareValidationScores()))
     if params.clip_grad_norm is not None:
         callbacks.append(
             ("clip_grad_norm", GradientNormClipping(params.clip_grad_norm))
@@ -246,41 +254,28 @@ def _check_scheduler_factory(factory):
 def build_net(
     params,
     *,
-    input_size,
-    vocab_size,
-    output_size,
-    conv_channels,
-    loss,
+    module,
+    module_params,
+    criterion,
+    criterion_params,
     callbacks,
     epochs,
     device,
+    shard=None,
 ):
     """The skorch ``NeuralNet`` of an estimator, not yet initialized.
 
-    ``input_size`` is None in token mode, ``vocab_size`` None outside it;
-    ``loss`` is a key of ``_loss.LOSSES``.
+    ``module`` and ``criterion`` are torch module classes, built with
+    ``module_params`` and ``criterion_params``; ``shard`` is the
+    ``_distributed.ProcessShard`` of data-parallel training.
     """
-    token_mode = params.embedding_dim is not None
     # Plain NeuralNet: skorch's classifier and regressor subclasses only add
     # callbacks and checks for data that skorch itself splits and scores.
     return NeuralNet(
-        module=RNNModule,
-        module__input_size=input_size,
-        module__output_size=output_size,
-        module__cell_type=params.cell_type,
-        module__hidden_size=params.hidden_size,
-        module__num_layers=params.num_layers,
-        module__bidirectional=params.bidirectional,
-        module__dropout=params.dropout,
-        module__pooling=auto_pooling(params.pooling, token_mode),
-        module__embedding_dim=params.embedding_dim,
-        module__vocab_size=vocab_size,
-        module__conv_channels=conv_channels,
-        module__conv_kernel_sizes=tuple(params.conv_kernel_sizes),
-        module__instance_norm=params.instance_norm,
-        module__token_dropout=params.token_dropout,
-        criterion=WeightedLoss,
-        criterion__loss=loss,
+        module=module,
+        **{f"module__{name}": value for name, value in module_params.items()},
+        criterion=criterion,
+        **{f"criterion__{name}": value for name, value in criterion_params.items()},
         optimizer=optimizer_class(params.optimizer),
         optimizer__weight_decay=params.weight_decay,
         lr=params.lr,
@@ -288,6 +283,7 @@ def build_net(
         batch_size=params.batch_size,
         iterator_train=BucketBatchIterator,
         iterator_train__shuffle=True,
+        iterator_train__shard=shard,
         # skorch holds out 20 % of the data by default; we train on all of it
         # (early stopping holds out its own, scored by a callback).
         train_split=None,
@@ -299,3 +295,27 @@ def build_net(
         device=str(device),
         verbose=int(params.verbose),
     )
+
+
+def rnn_module_params(params, *, input_size, vocab_size, output_size, conv_channels):
+    """The :class:`RNNModule` arguments of the sequence-level estimators.
+
+    ``input_size`` is None in token mode, ``vocab_size`` None outside it.
+    """
+    token_mode = params.embedding_dim is not None
+    return {
+        "input_size": input_size,
+        "output_size": output_size,
+        "cell_type": params.cell_type,
+        "hidden_size": params.hidden_size,
+        "num_layers": params.num_layers,
+        "bidirectional": params.bidirectional,
+        "dropout": params.dropout,
+        "pooling": auto_pooling(params.pooling, token_mode),
+        "embedding_dim": params.embedding_dim,
+        "vocab_size": vocab_size,
+        "conv_channels": conv_channels,
+        "conv_kernel_sizes": tuple(params.conv_kernel_sizes),
+        "instance_norm": params.instance_norm,
+        "token_dropout": params.token_dropout,
+    }

@@ -52,6 +52,7 @@ class RNNParameters(BaseEstimator):
         "callbacks": [list, None],
         "token_dropout": [Interval(Real, 0, 1, closed="left")],
         "n_threads": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "distributed": ["boolean"],
     }
 
     def __init__(
@@ -86,6 +87,7 @@ class RNNParameters(BaseEstimator):
         callbacks=None,
         token_dropout=0.3,
         n_threads="auto",
+        distributed=False,
     ):
         self.cell_type = cell_type
         self.hidden_size = hidden_size
@@ -116,3 +118,4 @@ class RNNParameters(BaseEstimator):
         self.callbacks = callbacks
         self.token_dropout = token_dropout
         self.n_threads = n_threads
+        self.distributed = distributed

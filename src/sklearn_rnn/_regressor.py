@@ -106,7 +106,9 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         """
         return self._fit(X, y, sample_weight, incremental=True)
 
-    def _encode_target(self, y, *, reset, classes=None, sample_weight=None):
+    def _encode_target(
+        self, y, *, reset, classes=None, sample_weight=None, lengths=None
+    ):
         y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
         if reset:
             self._y_ndim = y.ndim

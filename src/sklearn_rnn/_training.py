@@ -15,7 +15,7 @@ from skorch.utils import to_tensor
 
 from ._batching import SequenceDataset, sorted_batches
 from ._callbacks import StopTraining
-from ._input_checks import take_sequences
+from ._input_checks import take_rows, take_sequences
 from ._nn.conv import recompute_batch_statistics
 
 
@@ -51,7 +51,9 @@ def validation_split(sequences, target, weight, *, fraction, seed, stratify, min
             "early_stopping=False."
         ) from exc
     return tuple(
-        SequenceDataset(take_sequences(sequences, index), target[index], weight[index])
+        SequenceDataset(
+            take_sequences(sequences, index), take_rows(target, index), weight[index]
+        )
         for index in (train_index, valid_index)
     )
 
@@ -160,9 +162,14 @@ def check_finite_weights(module):
             )
 
 
-def resume_net(net, callbacks, *, epochs, lr, batch_size, verbose, token_dropout):
+def resume_net(
+    net, callbacks, *, epochs, lr, batch_size, verbose, token_dropout, shard
+):
     """The fitted ``net``, set up to train ``epochs`` more with ``callbacks``."""
     net.set_params(lr=lr, batch_size=batch_size, max_epochs=epochs, verbose=verbose)
+    # Set directly: skorch's set_params takes any "__" key of an initialized
+    # net for a module, criterion or optimizer to re-initialize.
+    net.iterator_train__shard = shard
     # Not set_params(callbacks=...): skorch would re-initialize the old
     # callbacks and keep them, so new settings (early_stopping,
     # clip_grad_norm, lr_schedule, callbacks) would never take effect.
