@@ -2,7 +2,7 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_rnn import RNNClassifier, RNNRegressor
+from sklearn_rnn import RNNClassifier, RNNRegressor, RNNTagger
 from sklearn_rnn.preprocessing import SequencePadder, SequenceScaler, Tokenizer
 
 # Fast settings: the checks fit hundreds of times on tiny data.
@@ -18,6 +18,7 @@ FAST = dict(
 ESTIMATORS = [
     RNNClassifier(**FAST),
     RNNRegressor(**FAST),
+    RNNTagger(**{name: FAST[name] for name in FAST if name != "conv_channels"}),
     SequencePadder(),
     SequencePadder(max_length=3, padding="pre", truncating="post", value=-1.0),
     SequenceScaler(),
@@ -73,6 +74,8 @@ EXPECTED_FAILURES = {
         ),
     },
     RNNRegressor: ESTIMATOR_FAILURES,
+    # Filled in below: every check that fits with a 1-D y.
+    RNNTagger: {},
     SequencePadder: {
         **SEQUENCE_FAILURES,
         "check_transformer_general": (
@@ -111,6 +114,53 @@ PADDING_VALUE_FAILURE = {
         "check passes with value=-1 (the second SequencePadder above)."
     )
 }
+
+
+# The checks fit on y of shape (n_samples,), one scalar label per sample; a
+# tagger takes one label sequence per sample and refuses them ("Label
+# sequence 0 has 1 labels, but sequence 0 of X has 3 steps"). What these
+# checks exercise beyond the target (input validation, pickling, parameters
+# left untouched, idempotence, sample weights in every form) is BaseRNN's
+# code, which they check above on RNNClassifier and RNNRegressor; the
+# tagger's own behaviour is tests/test_tagger.py.
+TAGGER_TARGET_FAILURE = (
+    "Fits with one scalar label per sample; RNNTagger takes one label "
+    "sequence per sample. The shared fit/predict machinery these checks "
+    "exercise passes them on RNNClassifier and RNNRegressor; the tagger's "
+    "own behaviour is tested in tests/test_tagger.py."
+)
+TAGGER_CHECKS_THAT_FIT = [
+    "check_fit_score_takes_y",
+    "check_estimators_overwrite_params",
+    "check_dont_overwrite_parameters",
+    "check_estimators_fit_returns_self",
+    "check_readonly_memmap_input",
+    "check_n_features_in_after_fitting",
+    "check_positive_only_tag_during_fit",
+    "check_estimators_dtypes",
+    "check_sample_weights_pandas_series",
+    "check_sample_weights_not_an_array",
+    "check_sample_weights_list",
+    "check_sample_weights_shape",
+    "check_sample_weights_not_overwritten",
+    "check_sample_weight_equivalence_on_dense_data",
+    "check_dtype_object",
+    "check_pipeline_consistency",
+    "check_estimators_nan_inf",
+    "check_estimators_pickle",
+    "check_f_contiguous_array_estimator",
+    "check_methods_sample_order_invariance",
+    "check_methods_subset_invariance",
+    "check_fit2d_1sample",
+    "check_dict_unchanged",
+    "check_fit_idempotent",
+    "check_fit_check_is_fitted",
+    "check_n_features_in",
+    "check_fit2d_predict1d",
+]
+EXPECTED_FAILURES[RNNTagger] = dict.fromkeys(
+    TAGGER_CHECKS_THAT_FIT, TAGGER_TARGET_FAILURE
+)
 
 
 def expected_failed_checks(estimator):

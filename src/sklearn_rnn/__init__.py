@@ -7,12 +7,14 @@ from ._nn.module import RNNModule
 from ._onnx import export_onnx
 from ._persistence import load_model, save_model
 from ._regressor import RNNRegressor
+from ._tagger import RNNTagger
 from ._version import __version__
 
 __all__ = [
     "RNNClassifier",
     "RNNModule",
     "RNNRegressor",
+    "RNNTagger",
     "StopTraining",
     "TrainingCurveDisplay",
     "__version__",

@@ -141,6 +141,8 @@ class BaseRNN(VersionedPickleMixin, RNNParameters, metaclass=ABCMeta):
 
     _module = RNNModule
     _criterion = WeightedLoss
+    # What a row of the network's outputs is, for messages.
+    _output_rows = "sequence"
 
     def _architecture(self, n_samples):
         # The branch follows the size of X as given, so that a hold-out or
@@ -416,8 +418,10 @@ class BaseRNN(VersionedPickleMixin, RNNParameters, metaclass=ABCMeta):
 
     # -- prediction -------------------------------------------------------------
 
-    def _forward(self, X):
-        """Network outputs for X, as float32 of shape (n_samples, n_outputs)."""
+    def _forward(self, X, *, return_lengths=False):
+        """Network outputs for X, as float32 of shape (n_samples, n_outputs)
+        (per step: (total_steps, n_outputs)), and the sequences' lengths
+        with ``return_lengths``."""
         check_is_fitted(self, "net_")
         sequences = check_sequences(
             X, token_mode=self.embedding_dim is not None, n_features=self.n_features_in_
@@ -432,12 +436,15 @@ class BaseRNN(VersionedPickleMixin, RNNParameters, metaclass=ABCMeta):
         if not_finite.size:
             warnings.warn(
                 f"The network's outputs are not finite for {not_finite.size} "
-                f"sequence(s) (at index {not_finite[:10].tolist()}): their values "
+                f"{self._output_rows}(s) (at index {not_finite[:10].tolist()}): "
+                "their values "
                 "are far outside the range of the training data. Their "
                 "predictions are meaningless.",
                 RuntimeWarning,
                 stacklevel=3,
             )
+        if return_lengths:
+            return outputs, sequences.lengths
         return outputs
 
     @property

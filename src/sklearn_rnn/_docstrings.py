@@ -294,4 +294,6 @@ def select(section, *names):
     (the per-step estimators have no pooling or convolutional branch).
     """
     entries = _entries(section)
-    return "".join(entries[name].rstrip("\n") + "\n\n" for name in names)
+    # Entries apart by a blank line; the placeholder's own line break adds
+    # the blank line after the last, as for the whole sections above.
+    return "\n".join(entries[name].rstrip("\n") + "\n" for name in names)

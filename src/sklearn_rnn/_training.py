@@ -26,7 +26,7 @@ def validation_split(sequences, target, weight, *, fraction, seed, stratify, min
     splits by ``target``; ``min_valid`` is the fewest held-out sequences
     whose score means something.
     """
-    n_samples = len(target)
+    n_samples = len(weight)
     # train_test_split's own rule for the size of the hold-out.
     n_valid = int(np.ceil(fraction * n_samples))
     if n_valid < min_valid:

@@ -1,0 +1,482 @@
+"""RNNTagger: one label per time step of each sequence."""
+
+import numpy as np
+from scipy.special import softmax
+from sklearn.metrics import accuracy_score
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
+
+from ._base import BaseRNN
+from ._batching import step_outputs
+from ._classifier import _label_encoder, _mixed_labels_error
+from ._compat import StrOptions, _fit_context
+from ._docstrings import ATTRIBUTES, PARAMETERS, fill_doc, select
+from ._input import sequence_offsets
+from ._input_checks import Sequences
+from ._nn.loss import StepWeightedLoss
+from ._nn.per_step import PerStepModule
+from ._params import RNNParameters
+
+_PARAMETERS = (
+    "cell_type",
+    "hidden_size",
+    "num_layers",
+    "bidirectional",
+    "dropout",
+    "embedding_dim",
+    "vocab_size",
+    "optimizer",
+    "lr",
+    "weight_decay",
+    "batch_size",
+    "max_epochs",
+    "device",
+    "random_state",
+    "verbose",
+    "early_stopping",
+    "validation_fraction",
+    "n_iter_no_change",
+    "tol",
+    "warm_start",
+    "clip_grad_norm",
+    "lr_schedule",
+    "callbacks",
+    "token_dropout",
+    "n_threads",
+    "distributed",
+)
+_SHARED_DOC = {
+    "network": select(PARAMETERS, *_PARAMETERS[:3]),
+    # optimizer ... callbacks; token_dropout has its own default here.
+    "training": select(PARAMETERS, *_PARAMETERS[7:23]),
+    "machine": select(PARAMETERS, *_PARAMETERS[24:]),
+}
+
+
+@fill_doc(
+    **_SHARED_DOC,
+    attributes=select(
+        ATTRIBUTES,
+        "n_features_in_",
+        "feature_names_in_",
+        "vocab_size_",
+        "net_",
+        "n_iter_",
+        "loss_curve_",
+        "history_",
+        "validation_scores_",
+        "best_validation_score_",
+    ),
+)
+class RNNTagger(BaseRNN):
+    """Recurrent sequence tagger: one label for every time step.
+
+    A scikit-learn estimator for sequence labelling (part-of-speech tags,
+    named entities in BIO tags, per-step activity or anomaly labels): a
+    bidirectional recurrent network reads each whole sequence and a linear
+    layer scores the labels at every step, trained with cross-entropy over
+    all real steps through skorch. It takes X in every form the other
+    estimators take; y holds one label sequence per sequence of X, as long as
+    the sequence without its padding (padding never gets a label).
+
+    X can be any of: an array of shape (n_samples, n_timesteps, n_features);
+    an array of shape (n_samples, n_timesteps) of univariate sequences; a
+    list of arrays of shape (T_i, n_features) or (T_i,); a float array whose
+    trailing all-NaN steps are padding. In token mode (``embedding_dim``
+    set), a 2-D integer array with 0 as padding or a list of 1-D integer
+    arrays, such as :class:`~sklearn_rnn.preprocessing.Tokenizer` makes from
+    pre-tokenized sentences.
+
+    Parameters
+    ----------
+    %(network)s
+    bidirectional : bool, default=True
+        Whether each sequence is also read backwards, so that a step's label
+        depends on what follows it as well as on what precedes it ("bank" in
+        "the bank of the river"); the backward direction starts at each
+        sequence's own last step. Set False for labels that may only use the
+        past, as in online labelling of a stream.
+
+    dropout : float, default=0.25
+        Dropout on the inputs of the recurrent core (the embeddings, in token
+        mode), between stacked layers and before the output layer: a
+        tagger's word embeddings overfit the training words quickly.
+
+    embedding_dim : int or None, default=None
+        None: X holds numeric sequences. An int switches to token mode: X
+        holds integer token ids (0 is padding), embedded in vectors of this
+        size.
+
+    vocab_size : int or None, default=None
+        Token mode only: number of token ids, padding id 0 included. None
+        learns it from the training data as the largest id + 1; set it (to
+        ``len(tokenizer.vocabulary_)``) when test data may hold ids the
+        training data lacks.
+
+    %(training)s
+    token_dropout : float, default=0.1
+        Token mode only: during training, this share of the token ids (all
+        but padding 0 and the out-of-vocabulary id 1) is replaced by the
+        out-of-vocabulary id 1 at random, anew in every batch, so that the
+        network learns to tag unknown words from their context. Lower than
+        the classifiers' 0.3: a tag depends on its own word far more than a
+        document's class depends on any one word.
+
+    %(machine)s
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the labels in the loss, as in scikit-learn's classifiers:
+        a dict ``{label: weight}`` (1 for labels not in it), or "balanced"
+        for weights inversely proportional to the label frequencies over all
+        steps of the training data. Entity tags are rare next to "O": weights
+        trade precision for recall.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The labels; ``predict`` returns values from it and the columns of
+        each ``predict_proba`` array follow its order.
+
+    %(attributes)s
+    module_ : PerStepModule
+        The fitted torch module (``net_.module_``), one output per step.
+
+    See Also
+    --------
+    RNNClassifier : One label per sequence.
+    sklearn_rnn.preprocessing.Tokenizer : Token ids from pre-tokenized text.
+
+    Notes
+    -----
+    Tagging accuracy on new text depends on unknown words. ``token_dropout``
+    (the share of training tokens replaced by the unknown id during
+    training) teaches the network to tag from context when a word is
+    unknown.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_rnn import RNNTagger
+    >>> rng = np.random.default_rng(0)
+    >>> X = [rng.normal(size=(n, 2)) for n in rng.integers(3, 12, size=40)]
+    >>> y = [np.where(x[:, 0] > 0, "high", "low") for x in X]
+    >>> tagger = RNNTagger(hidden_size=8, max_epochs=5, random_state=0)
+    >>> tagger.fit(X, y).predict(X[:2])[0].shape == (len(X[0]),)
+    True
+    >>> tagger.classes_
+    array(['high', 'low'], dtype='<U4')
+    """
+
+    _parameter_constraints: dict = {
+        **{name: RNNParameters._parameter_constraints[name] for name in _PARAMETERS},
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+    }
+
+    def __init__(
+        self,
+        *,
+        cell_type="lstm",
+        hidden_size=64,
+        num_layers=1,
+        bidirectional=True,
+        dropout=0.25,
+        embedding_dim=None,
+        vocab_size=None,
+        optimizer="adam",
+        lr=1e-3,
+        weight_decay=0.0,
+        batch_size=32,
+        max_epochs="auto",
+        device="auto",
+        random_state=None,
+        verbose=0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        warm_start=False,
+        clip_grad_norm=None,
+        lr_schedule="cosine",
+        callbacks=None,
+        token_dropout=0.1,
+        n_threads="auto",
+        distributed=False,
+        class_weight=None,
+    ):
+        self.cell_type = cell_type
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.embedding_dim = embedding_dim
+        self.vocab_size = vocab_size
+        self.optimizer = optimizer
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.warm_start = warm_start
+        self.clip_grad_norm = clip_grad_norm
+        self.lr_schedule = lr_schedule
+        self.callbacks = callbacks
+        self.token_dropout = token_dropout
+        self.n_threads = n_threads
+        self.distributed = distributed
+        self.class_weight = class_weight
+
+    # -- the network and its loss ----------------------------------------------
+
+    _loss = "cross_entropy"
+    _module = PerStepModule
+    _criterion = StepWeightedLoss
+    _output_rows = "step"
+
+    def _architecture(self, n_samples):
+        return None
+
+    def _module_params(self, architecture):
+        token_mode = self.embedding_dim is not None
+        return {
+            "input_size": None if token_mode else self.n_features_in_,
+            "output_size": self._output_size(),
+            "cell_type": self.cell_type,
+            "hidden_size": self.hidden_size,
+            "num_layers": self.num_layers,
+            "bidirectional": self.bidirectional,
+            "dropout": self.dropout,
+            "embedding_dim": self.embedding_dim,
+            "vocab_size": self.vocab_size_ if token_mode else None,
+            "token_dropout": self.token_dropout,
+        }
+
+    def _criterion_params(self):
+        return {"class_weight": self._label_weights}
+
+    def _output_size(self):
+        return len(self.classes_)
+
+    def _network_outputs(self, net, dataset):
+        return step_outputs(net, dataset, self._predict_batch_size)
+
+    def _validation_score(self, outputs, dataset):
+        target = dataset.loss_target()
+        return accuracy_score(
+            target["target"].numpy(),
+            outputs.argmax(axis=1),
+            sample_weight=target["weight"].numpy(),
+        )
+
+    def _onnx_head(self):
+        raise NotImplementedError(
+            "export_onnx does not support RNNTagger yet; pickle the tagger or "
+            "use save_model."
+        )
+
+    # -- the target --------------------------------------------------------------
+
+    def _encode_target(
+        self, y, *, reset, classes=None, sample_weight=None, lengths=None
+    ):
+        labels = _flat_labels(y, lengths)
+        try:
+            check_classification_targets(labels)
+        except TypeError:
+            raise _mixed_labels_error(labels) from None
+        if reset:
+            encoder = _label_encoder(labels if classes is None else classes)
+            if len(encoder.classes_) < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs at least 2 different labels in "
+                    f"y, but y holds only {encoder.classes_[0]!r}."
+                )
+            self.classes_ = encoder.classes_
+            self._label_weights = self._weights_of_labels(labels)
+        try:
+            unseen = np.setdiff1d(labels, self.classes_)
+        except TypeError:
+            raise _mixed_labels_error(labels) from None
+        if unseen.size:
+            raise ValueError(
+                f"y contains labels not in classes_ {self.classes_.tolist()}: "
+                f"{unseen[:10].tolist()}."
+            )
+        encoded = np.searchsorted(self.classes_, labels).astype(np.int64)
+        return Sequences(encoded, np.asarray(lengths, dtype=np.int64))
+
+    def _weights_of_labels(self, labels):
+        """``class_weight`` as one weight per entry of ``classes_``, or None."""
+        if self.class_weight is None:
+            return None
+        try:
+            weights = compute_class_weight(
+                self.class_weight, classes=self.classes_, y=labels
+            )
+        except ValueError as exc:
+            raise ValueError(f"Invalid class_weight: {exc}") from None
+        if not (np.isfinite(weights).all() and (weights >= 0).all()):
+            raise ValueError(
+                "class_weight values must be finite, non-negative numbers; got "
+                f"{self.class_weight!r}."
+            )
+        return weights.astype(np.float32).tolist()
+
+    # -- fit and predict ----------------------------------------------------------
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network to sequences X and their label sequences y.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or list of arrays
+            Training sequences, in any form listed in the class docstring.
+        y : list of array-like of shape (T_i,)
+            One label sequence per sequence of X, as long as that sequence
+            without padding. Labels are strings or integers.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sequence: every step of a sequence
+            counts with its weight in the loss.
+
+        Returns
+        -------
+        self : RNNTagger
+            The fitted tagger.
+        """
+        return self._fit(X, y, sample_weight)
+
+    def predict_proba(self, X):
+        """Label probabilities at every step of each sequence of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or list of arrays
+            Sequences, in any form listed in the class docstring.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples,), dtype object
+            One float array of shape (T_i, n_classes) per sequence; columns
+            follow ``classes_`` and rows sum to 1.
+        """
+        outputs, lengths = self._forward(X, return_lengths=True)
+        return _split(softmax(outputs.astype(np.float64), axis=1), lengths)
+
+    def predict(self, X):
+        """The label of every step of each sequence of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or list of arrays
+            Sequences, in any form listed in the class docstring.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,), dtype object
+            One array of shape (T_i,) of labels from ``classes_`` per
+            sequence, T_i being its length without padding.
+        """
+        outputs, lengths = self._forward(X, return_lengths=True)
+        return _split(self.classes_[outputs.argmax(axis=1)], lengths)
+
+    def score(self, X, y, sample_weight=None):
+        """Accuracy over all steps: the share of steps labelled correctly.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or list of arrays
+            Sequences, in any form listed in the class docstring.
+        y : list of array-like of shape (T_i,)
+            The true label sequences.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sequence, given to each of its steps.
+
+        Returns
+        -------
+        score : float
+            Accuracy over the steps of all sequences (long sequences count by
+            their number of steps).
+        """
+        check_is_fitted(self, "net_")
+        y_pred = self.predict(X)
+        lengths = np.fromiter(map(len, y_pred), dtype=np.int64, count=len(y_pred))
+        y_true = _flat_labels(y, lengths)
+        weight = None
+        if sample_weight is not None:
+            weight = np.repeat(np.asarray(sample_weight, dtype=np.float64), lengths)
+        y_pred = np.concatenate(list(y_pred)) if len(y_pred) else y_true[:0]
+        return float(accuracy_score(y_true, y_pred, sample_weight=weight))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.single_output = False
+        tags.target_tags.multi_output = True
+        return tags
+
+
+def _flat_labels(y, lengths):
+    """The label sequences of y, checked against X's ``lengths``, end to end."""
+    if isinstance(y, (str, bytes)) or not hasattr(y, "__len__"):
+        raise TypeError(
+            "y must be a list of label sequences, one per sequence of X; got "
+            f"{type(y).__name__}."
+        )
+    if len(y) != len(lengths):
+        raise ValueError(
+            f"X has {len(lengths)} sequences but y has {len(y)} label sequences."
+        )
+    pieces = []
+    for i, (labels, length) in enumerate(zip(y, lengths, strict=True)):
+        if isinstance(labels, (str, bytes)):
+            raise TypeError(
+                f"Label sequence {i} is a string ({labels[:20]!r}); expected a "
+                "list of labels, one per step, e.g. ['DET', 'NOUN']."
+            )
+        labels = _label_array(labels)
+        if labels.ndim != 1:
+            raise ValueError(
+                f"Label sequence {i} has shape {labels.shape}; expected one "
+                "label per step, a 1-D sequence."
+            )
+        if len(labels) != length:
+            raise ValueError(
+                f"Label sequence {i} has {len(labels)} labels, but sequence {i} "
+                f"of X has {length} steps without its padding. Give one label "
+                "per real step; padding (trailing NaN steps, or id 0 in token "
+                "mode) gets none."
+            )
+        pieces.append(labels)
+    if not pieces:
+        return np.empty(0)
+    kinds = {piece.dtype.kind for piece in pieces if piece.size}
+    if len(kinds) > 1 and not kinds <= set("iu"):
+        pieces = [piece.astype(object) for piece in pieces]
+    return np.concatenate(pieces)
+
+
+def _label_array(labels):
+    """``labels`` as an array, refusing a list that mixes strings and numbers
+    (NumPy would turn its numbers into strings)."""
+    if isinstance(labels, np.ndarray):
+        return labels
+    objects = np.asarray(labels, dtype=object)
+    if objects.ndim == 1 and objects.size:
+        is_text = [isinstance(label, (str, bytes)) for label in objects]
+        if any(is_text) and not all(is_text):
+            raise _mixed_labels_error(objects)
+    return np.asarray(labels)
+
+
+def _split(flat, lengths):
+    """Rows of ``flat`` (steps end to end) as one array per sequence."""
+    starts = sequence_offsets(lengths)
+    out = np.empty(len(lengths), dtype=object)
+    for i, (start, length) in enumerate(zip(starts, lengths, strict=True)):
+        out[i] = flat[start : start + length]
+    return out
