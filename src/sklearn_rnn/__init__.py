@@ -3,6 +3,7 @@
 from ._callbacks import StopTraining
 from ._classifier import RNNClassifier
 from ._display import TrainingCurveDisplay
+from ._language_model import RNNLanguageModel
 from ._nn.module import RNNModule
 from ._onnx import export_onnx
 from ._persistence import load_model, save_model
@@ -12,6 +13,7 @@ from ._version import __version__
 
 __all__ = [
     "RNNClassifier",
+    "RNNLanguageModel",
     "RNNModule",
     "RNNRegressor",
     "RNNTagger",

@@ -94,7 +94,10 @@ class BaseRNN(VersionedPickleMixin, RNNParameters, metaclass=ABCMeta):
       arguments (default: ``WeightedLoss`` of ``_loss``);
     - ``_network_outputs(net, dataset)``: the network's outputs on a
       data set, as ``_validation_score`` takes them (default: one row per
-      sequence).
+      sequence), and ``_validation_loss(net, outputs, dataset)`` when the
+      training loss cannot take them (default None);
+    - ``_extra_callbacks()``: the estimator's own skorch ``(name,
+      callback)`` pairs (default none).
     """
 
     # -- fitted state -----------------------------------------------------------
@@ -143,6 +146,11 @@ class BaseRNN(VersionedPickleMixin, RNNParameters, metaclass=ABCMeta):
     _criterion = WeightedLoss
     # What a row of the network's outputs is, for messages.
     _output_rows = "sequence"
+    # ValidationScore's loss of outputs that the training loss cannot take.
+    _validation_loss = None
+
+    def _extra_callbacks(self):
+        return []
 
     def _architecture(self, n_samples):
         # The branch follows the size of X as given, so that a hold-out or
@@ -337,6 +345,8 @@ class BaseRNN(VersionedPickleMixin, RNNParameters, metaclass=ABCMeta):
             incremental=incremental,
             score=self._validation_score,
             outputs=self._network_outputs,
+            loss=self._validation_loss,
+            extra=self._extra_callbacks(),
         )
         with torch.random.fork_rng(devices=devices):
             torch.manual_seed(seed)

@@ -64,12 +64,17 @@ class ValidationScore(Callback):
     outputs : callable
         ``outputs(net, dataset) -> ndarray``: the network outputs in dataset
         order.
+    loss : callable or None, default=None
+        ``loss(net, outputs, dataset) -> float``, for outputs that are not
+        what the training loss takes (a language model's log-likelihoods);
+        None: the training loss of the outputs.
     """
 
-    def __init__(self, dataset, score, outputs):
+    def __init__(self, dataset, score, outputs, loss=None):
         self.dataset = dataset
         self.score = score
         self.outputs = outputs
+        self.loss = loss
 
     def initialize(self):
         self.best_score_ = -math.inf
@@ -79,9 +84,12 @@ class ValidationScore(Callback):
     def on_epoch_end(self, net, **kwargs):
         outputs = self.outputs(net, self.dataset)
         score = float(self.score(outputs, self.dataset))
-        with torch.no_grad():
-            loss = net.get_loss(torch.from_numpy(outputs), self.dataset.loss_target())
-        loss = float(loss)
+        if self.loss is not None:
+            loss = float(self.loss(net, outputs, self.dataset))
+        else:
+            with torch.no_grad():
+                target = self.dataset.loss_target()
+                loss = float(net.get_loss(torch.from_numpy(outputs), target))
         net.history.record("valid_loss", loss)
         net.history.record("valid_loss_best", loss < self.best_loss_)
         self.best_loss_ = min(loss, self.best_loss_)
@@ -92,7 +100,7 @@ class ValidationScore(Callback):
     def on_train_end(self, net, **kwargs):
         # The scorer and output functions are the estimator's bound methods:
         # dropping them also drops the reference back to it.
-        self.dataset = self.score = self.outputs = None
+        self.dataset = self.score = self.outputs = self.loss = None
 
 
 class BestWeightsEarlyStopping(EarlyStopping):

@@ -153,11 +153,15 @@ def optimizer_class(optimizer):
 # -- callbacks --------------------------------------------------------------------
 
 
-def build_callbacks(params, valid, epochs, *, incremental, score, outputs):
+def build_callbacks(
+    params, valid, epochs, *, incremental, score, outputs, loss=None, extra=()
+):
     """skorch callbacks for the training options, then the user's own.
 
     ``valid`` is the early-stopping hold-out (or None), scored after each
-    epoch with ``score(outputs(net, valid), valid)``.
+    epoch with ``score(outputs(net, valid), valid)`` (and ``loss``, see
+    ``ValidationScore``). ``extra`` are the estimator's own ``(name,
+    callback)`` pairs, run after the scoring and before the user's.
     """
     callbacks = []
     if params.distributed:
@@ -169,7 +173,7 @@ def build_callbacks(params, valid, epochs, *, incremental, score, outputs):
     callbacks.append(("finite_loss", FiniteLossCheck()))
     if valid is not None:
         # Scoring must run before early stopping reads the score.
-        callbacks.append(("valid_score", ValidationScore(valid, score, outputs)))
+        callbacks.append(("valid_score", ValidationScore(valid, score, outputs, loss)))
         if params.distributed:
             callbacks.append(("share_scores", ShareValidationScores()))
     if params.clip_grad_norm is not None:
@@ -182,6 +186,7 @@ def build_callbacks(params, valid, epochs, *, incremental, score, outputs):
         callbacks.append(
             ("lr_schedule", _lr_scheduler(params.lr_schedule, valid, epochs))
         )
+    callbacks.extend(extra)
     if params.verbose >= 2:
         callbacks.append(("progress_bar", TerminalProgressBar()))
     for i, callback in enumerate(params.callbacks or []):
