@@ -103,7 +103,7 @@ def test_token_mode_lengths_from_trailing_zeros():
         ([], ValueError, "empty collection"),
         ([np.ones((3, 2)), np.ones((4, 3))], ValueError, "same number of features"),
         ([np.ones(3), 2.0], ValueError, "scalar"),
-        ([np.ones((3, 2, 1))], ValueError, "expected \\(n_timesteps, n_features\\)"),
+        ([np.ones((3, 2, 1))], ValueError, "or \\(n_timesteps, n_features\\)"),
         ([np.ones((2, 3)), np.ones((0, 2))], ValueError, "same number of features"),
         (np.ones((0, 3)), ValueError, "0 sample"),
         (np.ones((3, 0)), ValueError, "0 feature"),
@@ -123,11 +123,28 @@ def test_numeric_input_errors(X, error, match):
         check_sequences(X)
 
 
+def test_token_ids_with_a_feature_axis_of_one_are_plain_ids():
+    ids = np.array([[3, 4, 0], [5, 0, 0]])
+    plain = check_sequences(ids, token_mode=True)
+    with_axis = check_sequences(ids[:, :, None], token_mode=True)
+    np.testing.assert_array_equal(with_axis.values, plain.values)
+    np.testing.assert_array_equal(with_axis.lengths, [2, 1])
+
+
+def test_token_ids_with_character_columns_end_at_token_id_zero():
+    steps = np.array(
+        [[[3, 7, 8], [4, 9, 0], [0, 0, 0]], [[5, 6, 0], [0, 5, 5], [0] * 3]]
+    )
+    sequences = check_sequences(steps, token_mode=True)
+    np.testing.assert_array_equal(sequences.lengths, [2, 1])
+    assert sequences.values.shape == (3, 3)
+
+
 @pytest.mark.parametrize(
     "X, error, match",
     [
         (np.ones((2, 3)), TypeError, "integer token ids"),
-        (np.ones((2, 3, 1), dtype=int), ValueError, "3-D"),
+        (np.ones((2, 3, 4, 1), dtype=int), ValueError, "2-D or 3-D"),
         (np.array([[1, -2]]), ValueError, "must be >= 0"),
         ([np.array([1.5, 2.0])], TypeError, "integer token ids"),
     ],

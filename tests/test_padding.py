@@ -487,7 +487,7 @@ def test_different_number_of_features_at_transform():
         ([np.ones(3), np.ones((2, 2))], ValueError, "same number of features"),
         ([[1, 2], "ab"], TypeError, "Sequence 1 is a string"),
         ([[1, 2], 3], ValueError, "Sequence 1 is a scalar"),
-        ([np.ones((2, 2, 2))], ValueError, "expected \\(n_timesteps, n_features\\)"),
+        ([np.ones((2, 2, 2))], ValueError, "or \\(n_timesteps, n_features\\)"),
         ([np.ones((2, 0))], ValueError, "0 feature"),
         (np.ones(4), ValueError, "Reshape your data"),
         (np.ones((2, 2, 2, 2)), ValueError, "4-D"),

@@ -309,3 +309,49 @@ def test_a_token_spelling_vector_does_not_depend_on_the_padding():
     assert (out[0, 2] == 0).all()  # a padding token
     wider = torch.nn.functional.pad(chars, (0, 6))
     torch.testing.assert_close(encoder(wider), out)
+
+
+def _spelled(n, seed):
+    """Token ids with 6 character ids each; the label is whether the first
+    character is a capital (id 2), which word ids unseen in training cannot
+    tell."""
+    rng = np.random.default_rng(seed)
+    X, y = [], []
+    for n_steps in rng.integers(3, 10, size=n):
+        words = rng.integers(2, 500, size=n_steps)
+        capital = rng.random(n_steps) < 0.3
+        chars = rng.integers(3, 30, size=(n_steps, 6))
+        chars[:, 0] = np.where(capital, 2, chars[:, 0])
+        X.append(np.column_stack([words, chars]))
+        y.append(np.where(capital, "CAP", "low"))
+    return X, y
+
+
+def test_the_spelling_of_unknown_words_reaches_the_network():
+    X, y = _spelled(300, 0)
+    X_new, y_new = _spelled(100, 1)  # mostly other word ids
+    kwargs = {"embedding_dim": 8, "max_epochs": 20, **FAST}
+    spelled = RNNTagger(**kwargs).fit(X, y)
+    assert spelled.char_vocab_size_ == 30 and spelled.n_features_in_ == 7
+    assert spelled.score(X_new, y_new) >= 0.97
+    words_only = RNNTagger(vocab_size=500, **kwargs).fit([x[:, 0] for x in X], y)
+    assert words_only.char_vocab_size_ is None
+    assert words_only.score([x[:, 0] for x in X_new], y_new) < 0.85
+    # Padded steps (a 3-D id array, token id 0) get no label.
+    padded = np.zeros((2, 12, 7), dtype=np.int64)
+    padded[0, :3], padded[1, :5] = X_new[0][:3], X_new[1][:5]
+    assert [len(t) for t in spelled.predict(padded)] == [3, 5]
+    too_many = [x.copy() for x in X_new[:2]]
+    too_many[0][0, 3] = 30
+    with pytest.raises(ValueError, match="Character id 30 is out of range"):
+        spelled.predict(too_many)
+
+
+def test_character_ids_are_refused_where_one_id_per_step_is_read():
+    from sklearn_rnn import RNNClassifier, RNNLanguageModel
+
+    X, _ = _spelled(10, 0)
+    with pytest.raises(ValueError, match="RNNTagger for the characters"):
+        RNNClassifier(embedding_dim=4, max_epochs=1).fit(X, [0, 1] * 5)
+    with pytest.raises(ValueError, match="one token id per step"):
+        RNNLanguageModel(embedding_dim=4, hidden_size=4, max_epochs=1).fit(X)

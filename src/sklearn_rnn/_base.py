@@ -26,6 +26,7 @@ from ._input_checks import (
     read_feature_names,
     take_rows,
     take_sequences,
+    token_ids,
 )
 from ._net import (
     auto_conv_channels,
@@ -144,6 +145,8 @@ class BaseRNN(VersionedPickleMixin, RNNParameters, metaclass=ABCMeta):
 
     _module = RNNModule
     _criterion = WeightedLoss
+    # Whether token mode takes character ids beside each token id.
+    _reads_characters = False
     # What a row of the network's outputs is, for messages.
     _output_rows = "sequence"
     # ValidationScore's loss of outputs that the training loss cannot take.
@@ -239,6 +242,13 @@ class BaseRNN(VersionedPickleMixin, RNNParameters, metaclass=ABCMeta):
                 "X holds no valid time step at all: every sequence is empty or all "
                 "padding, so there is nothing to learn from."
             )
+        if token_mode and sequences.values.ndim == 2 and not self._reads_characters:
+            raise ValueError(
+                f"X holds {sequences.n_features} ids per step, a token id and its "
+                "character ids (as Tokenizer(max_word_length=...) makes them); "
+                f"{type(self).__name__} reads one token id per step. Use RNNTagger "
+                "for the characters, or a Tokenizer without them."
+            )
         feature_names = read_feature_names(X)
         if resume:
             self._check_matches_fit(sequences, feature_names)
@@ -274,7 +284,7 @@ class BaseRNN(VersionedPickleMixin, RNNParameters, metaclass=ABCMeta):
                 self.feature_names_in_ = feature_names
             if token_mode:
                 self.vocab_size_ = learned_vocab_size(
-                    int(sequences.values.max()), self.vocab_size, self.embedding_dim
+                    int(token_ids(sequences).max()), self.vocab_size, self.embedding_dim
                 )
         return sequences, target, weight
 

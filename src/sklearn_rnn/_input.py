@@ -65,7 +65,8 @@ def read_sequences(X, *, token_mode=False, n_features=None, allow_empty=True):
     Accepts an array of shape (n, T, F), an array or wide DataFrame of shape
     (n, T) of univariate sequences, or a list / tuple / 1-D object array /
     Series of (T_i, F) or (T_i,) array-likes (pandas objects included); in
-    token mode, (n, T) arrays and (T_i,) items of integer ids. The values and
+    token mode, (n, T) arrays and (T_i,) items of integer ids, or (n, T, F)
+    arrays and (T_i, F) items of a token id and its F - 1 character ids. The values and
     their dtype are kept, NaN inside sequences included; only an object array
     of numbers becomes float64 (int64 in token mode). ``n_features`` gives
     empty (T_i,) items their F when no other item states it. With
@@ -194,8 +195,8 @@ def check_dtype(array, where, *, token_mode=False):
 
 
 def _read_array(array, token_mode, allow_empty):
-    expected = f"(n_samples, n_timesteps{'' if token_mode else '[, n_features]'})"
-    if array.ndim not in ((2,) if token_mode else (2, 3)):
+    expected = "(n_samples, n_timesteps[, n_features])"
+    if array.ndim not in (2, 3):
         hint = (
             " Reshape your data: X.reshape(1, -1) for a single univariate sequence, "
             "X.reshape(-1, 1) for sequences of one step each."
@@ -203,8 +204,8 @@ def _read_array(array, token_mode, allow_empty):
             else ""
         )
         raise ValueError(
-            f"Expected a {'2-D' if token_mode else '2-D or 3-D'} array of shape "
-            f"{expected}, got a {array.ndim}-D array of shape {array.shape}." + hint
+            f"Expected a 2-D or 3-D array of shape {expected}, got a "
+            f"{array.ndim}-D array of shape {array.shape}." + hint
         )
     if array.shape[0] == 0:
         raise ValueError(
@@ -231,8 +232,7 @@ def _read_ragged(X, token_mode, n_features, allow_empty):
     arrays = [
         _read_item(item, i, token_mode, allow_empty) for i, item in enumerate(items)
     ]
-    # Token ids are scalars: _read_item refused every item that is not 1-D.
-    step_shape = () if token_mode else _step_shape(arrays, n_features)
+    step_shape = _step_shape(arrays, n_features)
     # An empty item's dtype says nothing (np.asarray([]) is float64): only
     # items with steps take part in NumPy's promotion of their dtypes.
     ndim = 1 + len(step_shape)
@@ -266,9 +266,11 @@ def _read_item(item, i, token_mode, allow_empty):
             "of shape (n_timesteps,) or (n_timesteps, n_features). Reshape your "
             "data: wrap a single sequence in a list, [x]."
         )
-    if array.ndim > (1 if token_mode else 2):
-        shape = "(n_timesteps,)" if token_mode else "(n_timesteps, n_features)"
-        raise ValueError(f"Sequence {i} has shape {array.shape}; expected {shape}.")
+    if array.ndim > 2:
+        raise ValueError(
+            f"Sequence {i} has shape {array.shape}; expected (n_timesteps,) or "
+            "(n_timesteps, n_features)."
+        )
     if not allow_empty and len(array) == 0:
         raise ValueError(
             f"Sequence {i} is empty (0 time steps); every sequence needs at "
@@ -345,7 +347,8 @@ def _with_lengths(flat, raw_lengths, token_mode, allow_empty, **source):
 def _padding_steps(flat, token_mode):
     """Which steps read as padding where trailing; None where none can."""
     if token_mode:
-        return flat == 0
+        # Id 0 is padding; with character columns, the token id is column 0.
+        return (flat if flat.ndim == 1 else flat[:, 0]) == 0
     if flat.dtype.kind != "f":
         # Integer and boolean data has no padding value: a 0 may be data.
         return None

@@ -101,15 +101,18 @@ def check_sequences(X, *, token_mode=False, n_features=None):
     Numeric mode: a (n, T, F) array, a (n, T) array or wide DataFrame of
     univariate sequences, or a list / tuple / 1-D object array of (T_i, F) or
     (T_i,) arrays. Trailing steps whose features are all NaN are padding. Token
-    mode: a (n, T) integer array or a collection of 1-D integer arrays; trailing
-    zeros are padding. Sequences may be empty (length 0); ``n_features`` (the
-    fitted F, at predict time) gives empty 1-D items their shape when no
-    other item tells it.
+    mode: a (n, T) integer array or a collection of 1-D integer arrays; or, a
+    token id and its character ids per step, (n, T, F) or (T_i, F) (F = 1 is
+    read as plain ids); trailing steps of token id 0 are padding. Sequences
+    may be empty (length 0); ``n_features`` (the fitted F, at predict time)
+    gives empty 1-D items their shape when no other item tells it.
     """
     raw = read_sequences(X, token_mode=token_mode, n_features=n_features)
     values = raw.valid_steps
     if token_mode:
         _check_token_ids(values)
+        if values.ndim == 2 and values.shape[1] == 1:
+            values = values[:, 0]  # (n, T, 1) ids are (n, T) ids
         return Sequences(np.ascontiguousarray(values, dtype=np.int64), raw.lengths)
     if values.ndim == 1:
         values = values[:, np.newaxis]
@@ -171,6 +174,13 @@ def take_sequences(sequences, index):
     return Sequences(sequences.values[positions], lengths)
 
 
+def token_ids(sequences):
+    """The token ids of token-mode sequences: column 0 when the steps also
+    hold character ids."""
+    values = sequences.values
+    return values if values.ndim == 1 else values[:, 0]
+
+
 def take_rows(target, index):
     """The targets at ``index``: rows of an array, or per-step :class:`Sequences`."""
     if isinstance(target, Sequences):
@@ -189,7 +199,7 @@ def check_input_matches_fit(
         )
     check_feature_names(owner, fitted_names, feature_names)
     if vocab_size is not None and sequences.values.size:
-        max_id = int(sequences.values.max())
+        max_id = int(token_ids(sequences).max())
         if max_id >= vocab_size:
             raise ValueError(
                 f"Token id {max_id} is out of range: the model was fitted with "

@@ -258,6 +258,11 @@ class RNNLanguageModel(DensityMixin, BaseRNN):
 
     def _prepare(self, X, y, sample_weight, *, resume, incremental, classes):
         sequences = check_sequences(X, token_mode=True)
+        if sequences.values.ndim == 2:
+            raise ValueError(
+                f"X holds {sequences.n_features} ids per step (a token id and "
+                "character ids); RNNLanguageModel reads one token id per step."
+            )
         if not sequences.lengths.any():
             raise ValueError(
                 "X holds no token at all: every sequence is empty or all padding, "

@@ -1,5 +1,7 @@
 """RNNTagger: one label per time step of each sequence."""
 
+from numbers import Integral
+
 import numpy as np
 from scipy.special import softmax
 from sklearn.metrics import accuracy_score
@@ -10,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._base import BaseRNN
 from ._batching import step_outputs
 from ._classifier import _label_encoder, _mixed_labels_error
-from ._compat import StrOptions, _fit_context
+from ._compat import Interval, StrOptions, _fit_context
 from ._docstrings import ATTRIBUTES, PARAMETERS, fill_doc, select
 from ._input import sequence_offsets
 from ._input_checks import Sequences
@@ -124,6 +126,21 @@ class RNNTagger(BaseRNN):
         document's class depends on any one word.
 
     %(machine)s
+    char_embedding_dim : int, default=30
+        Token mode with character ids only (X's steps hold a token id and the
+        ids of its characters, as ``Tokenizer(max_word_length=...)`` makes
+        them): the size of each character's embedding in the character
+        encoder, a convolution over each token's characters max-pooled into
+        one vector per token (Ma and Hovy, 2016), which is concatenated with
+        the token's embedding. A word never seen in training still has its
+        spelling (capitals, digits, suffixes), which decides most tags of
+        unknown words. Without character ids in X there is no encoder.
+
+    char_channels : int, default=30
+        Token mode with character ids only: the convolution's filters, the
+        size of the vector each token's spelling adds (30 and 30, with a
+        window of 3 characters, as in Ma and Hovy, 2016).
+
     class_weight : dict, "balanced" or None, default=None
         Weights of the labels in the loss, as in scikit-learn's classifiers:
         a dict ``{label: weight}`` (1 for labels not in it), or "balanced"
@@ -138,6 +155,10 @@ class RNNTagger(BaseRNN):
         each ``predict_proba`` array follow its order.
 
     %(attributes)s
+    char_vocab_size_ : int or None
+        Token mode with character ids: the size of the character embedding
+        table; None without character ids.
+
     module_ : PerStepModule
         The fitted torch module (``net_.module_``), one output per step.
 
@@ -169,6 +190,8 @@ class RNNTagger(BaseRNN):
 
     _parameter_constraints: dict = {
         **{name: RNNParameters._parameter_constraints[name] for name in _PARAMETERS},
+        "char_embedding_dim": [Interval(Integral, 1, None, closed="left")],
+        "char_channels": [Interval(Integral, 1, None, closed="left")],
         "class_weight": [StrOptions({"balanced"}), dict, None],
     }
 
@@ -201,6 +224,8 @@ class RNNTagger(BaseRNN):
         token_dropout=0.1,
         n_threads="auto",
         distributed=False,
+        char_embedding_dim=30,
+        char_channels=30,
         class_weight=None,
     ):
         self.cell_type = cell_type
@@ -229,6 +254,8 @@ class RNNTagger(BaseRNN):
         self.token_dropout = token_dropout
         self.n_threads = n_threads
         self.distributed = distributed
+        self.char_embedding_dim = char_embedding_dim
+        self.char_channels = char_channels
         self.class_weight = class_weight
 
     # -- the network and its loss ----------------------------------------------
@@ -237,6 +264,7 @@ class RNNTagger(BaseRNN):
     _module = PerStepModule
     _criterion = StepWeightedLoss
     _output_rows = "step"
+    _reads_characters = True
 
     def _architecture(self, n_samples):
         return None
@@ -254,6 +282,9 @@ class RNNTagger(BaseRNN):
             "embedding_dim": self.embedding_dim,
             "vocab_size": self.vocab_size_ if token_mode else None,
             "token_dropout": self.token_dropout,
+            "char_vocab_size": self.char_vocab_size_,
+            "char_embedding_dim": self.char_embedding_dim,
+            "char_channels": self.char_channels,
         }
 
     def _criterion_params(self):
@@ -278,6 +309,39 @@ class RNNTagger(BaseRNN):
             "export_onnx does not support RNNTagger yet; pickle the tagger or "
             "use save_model."
         )
+
+    # -- the input and the target ----------------------------------------------
+
+    def _prepare(self, X, y, sample_weight, *, resume, incremental, classes):
+        prepared = super()._prepare(
+            X,
+            y,
+            sample_weight,
+            resume=resume,
+            incremental=incremental,
+            classes=classes,
+        )
+        if not resume:
+            values = prepared[0].values
+            has_characters = self.embedding_dim is not None and values.ndim == 2
+            # The character table's size, learned as vocab_size_ is (the
+            # Tokenizer maps characters unseen in fit to id 1).
+            self.char_vocab_size_ = (
+                max(int(values[:, 1:].max()) + 1, 2) if has_characters else None
+            )
+        return prepared
+
+    def _check_matches_fit(self, sequences, feature_names):
+        super()._check_matches_fit(sequences, feature_names)
+        if self.char_vocab_size_ is not None and sequences.values.size:
+            largest = int(sequences.values[:, 1:].max())
+            if largest >= self.char_vocab_size_:
+                raise ValueError(
+                    f"Character id {largest} is out of range: the tagger was "
+                    f"fitted with {self.char_vocab_size_} character ids (0 to "
+                    f"{self.char_vocab_size_ - 1}). Use the Tokenizer of fit, "
+                    "which maps unseen characters to id 1."
+                )
 
     # -- the target --------------------------------------------------------------
 
