@@ -688,3 +688,386 @@ def test_pipeline_with_rnn_classifier_learns_sentiment():
     # classifier learns the tokenizer's vocabulary size from the ids.
     assert pipe[-1].vocab_size_ == len(pipe[0].vocabulary_)
     assert pipe.score(X_test, y_test) > 0.9
+
+
+# -- pre-tokenized documents --------------------------------------------------------
+
+SENTENCES = [
+    ["The", "film", "wasn't", "good", "."],
+    ["New-York", "is", "BIG", "!"],
+    ["I", "liked", "it", ",", "a", "lot"],
+]
+
+
+def test_pretokenized_gives_one_id_per_token_without_splitting():
+    tokenizer = Tokenizer(analyzer="pretokenized").fit(SENTENCES)
+    # Punctuation, one-letter and hyphenated tokens are kept whole: no
+    # token_pattern filtering or splitting.
+    assert {"wasn't", "new-york", ".", "!", ",", "a", "i"} <= set(tokenizer.vocabulary_)
+    ids = tokenizer.transform(SENTENCES)
+    assert [len(a) for a in ids] == [len(s) for s in SENTENCES]
+    assert all(a.dtype == np.int64 for a in ids)
+    lookup = tokenizer.vocabulary_
+    assert_ragged_equal(ids, [[lookup[t.lower()] for t in s] for s in SENTENCES])
+    # Unknown tokens and the special names are id 1, still one id each.
+    assert_ragged_equal(
+        tokenizer.transform([["zebra", "<pad>", "Film", "<unk>"]]),
+        [[1, 1, lookup["film"], 1]],
+    )
+    assert_ragged_equal(tokenizer.transform([[]]), [[]])
+
+
+def test_pretokenized_lowercase_and_strip_accents_apply_per_token():
+    docs = [["Café", "CRÈME"], ["Naïve", "café"]]
+    tokenizer = Tokenizer(analyzer="pretokenized", strip_accents="unicode").fit(docs)
+    assert list(tokenizer.vocabulary_) == ["<pad>", "<unk>", "cafe", "creme", "naive"]
+    tokenizer = Tokenizer(analyzer="pretokenized", lowercase=False).fit(docs)
+    assert list(tokenizer.vocabulary_)[2:] == ["CRÈME", "Café", "Naïve", "café"]
+    # A callable strip_accents gets each (lowercased) token.
+    tokenizer = Tokenizer(analyzer="pretokenized", strip_accents=str.upper).fit(docs)
+    assert list(tokenizer.vocabulary_)[2] == "CAFÉ"
+
+
+def test_pretokenized_keeps_empty_and_whitespace_tokens():
+    docs = [["a", "", "b"], ["", " "]]
+    tokenizer = Tokenizer(analyzer="pretokenized").fit(docs)
+    assert tokenizer.token_counts_ == {"": 2, " ": 1, "a": 1, "b": 1}
+    ids = tokenizer.fit_transform(docs)
+    assert_ragged_equal(ids, [[4, 2, 5], [2, 3]])
+    assert tokenizer.inverse_transform(ids) == docs
+    # Accent stripping that empties a token leaves an (empty) token in place.
+    tokenizer = Tokenizer(analyzer="pretokenized", strip_accents="ascii")
+    assert_ragged_equal(tokenizer.fit_transform([["€", "x", "£"]]), [[2, 3, 2]])
+
+
+def test_pretokenized_accepted_containers():
+    expected = Tokenizer(analyzer="pretokenized").fit(SENTENCES).transform(SENTENCES)
+    for make in [
+        lambda: tuple(tuple(s) for s in SENTENCES),
+        lambda: [np.array(s) for s in SENTENCES],
+        lambda: [np.array(s, dtype=object) for s in SENTENCES],
+        lambda: pd.Series(SENTENCES),
+        lambda: pd.DataFrame({"tokens": SENTENCES}),
+        lambda: iter(SENTENCES),
+    ]:
+        tokenizer = Tokenizer(analyzer="pretokenized").fit(make())
+        assert tokenizer.token_counts_["the"] == 1
+        assert_ragged_equal(tokenizer.transform(make()), expected)
+        result = Tokenizer(analyzer="pretokenized").fit_transform(make())
+        assert_ragged_equal(result, expected)
+    # A 2-D array is a stack of documents of one length, one per row.
+    square = np.array([["a", "b"], ["b", "c"]])
+    ids = Tokenizer(analyzer="pretokenized").fit_transform(square)
+    assert_ragged_equal(ids, [[3, 2], [2, 4]])
+
+
+@pytest.mark.parametrize(
+    "X, error, match",
+    [
+        (
+            ["the film", "was good"],
+            TypeError,
+            "Document 0 is a string .* one character",
+        ),
+        ([["a"], "b c"], TypeError, "Document 1 is a string"),
+        ("the film", TypeError, "single string. .*\\[X.split\\(\\)\\]"),
+        ([["a"], None], ValueError, "Document 1 is missing"),
+        ([["a"], {"b"}], TypeError, "Document 1 is a set"),
+        ([np.array([["a"]])], ValueError, "shape \\(1, 1\\); .* must be 1-D"),
+        ([["a", None]], ValueError, "Token 1 of document 0 is missing"),
+        ([["a", np.nan]], ValueError, "Token 1 of document 0 is missing"),
+        ([["a"], ["b", 3]], TypeError, "Token 1 of document 1 is a int"),
+        ([[b"a"]], TypeError, "Decode bytes first"),
+        (None, TypeError, "pre-tokenized documents"),
+    ],
+)
+def test_pretokenized_bad_documents(X, error, match):
+    with pytest.raises(error, match=match):
+        Tokenizer(analyzer="pretokenized").fit(X)
+    with pytest.raises(error, match=match):
+        Tokenizer(analyzer="pretokenized").fit(SENTENCES).transform(X)
+
+
+def test_token_lists_without_pretokenized_point_to_it():
+    with pytest.raises(TypeError, match="set analyzer='pretokenized'"):
+        Tokenizer().fit(SENTENCES)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        (dict(stop_words=["the"]), "stop_words=\\['the'\\], which removes tokens"),
+        (dict(stop_words="english"), "stop_words='english'"),
+        (dict(oov="drop"), "oov='drop', which removes unknown tokens"),
+        (dict(backend="huggingface"), "backend='huggingface', which splits"),
+    ],
+)
+def test_pretokenized_refuses_what_breaks_one_id_per_token(params, match):
+    # Refused before the tokenizers package is needed.
+    with pytest.raises(ValueError, match=f"pretokenized' cannot be combined .*{match}"):
+        Tokenizer(analyzer="pretokenized", **params).fit(SENTENCES)
+    # Also when set after fit: transform reads these parameters.
+    if "backend" not in params:
+        tokenizer = Tokenizer(analyzer="pretokenized").fit(SENTENCES)
+        with pytest.raises(ValueError, match="cannot be combined"):
+            tokenizer.set_params(**params).transform(SENTENCES)
+
+
+def test_pretokenized_token_pattern_is_not_used():
+    with pytest.warns(UserWarning, match="token_pattern is not used"):
+        tokenizer = Tokenizer(analyzer="pretokenized", token_pattern=r"\w\w+")
+        tokenizer.fit([["a", "."]])
+    assert list(tokenizer.vocabulary_) == ["<pad>", "<unk>", ".", "a"]
+
+
+def test_pretokenized_fit_partial_fit_fit_transform_transform_agree():
+    docs = [*SENTENCES, ["the", "film", "zebra"], []]
+    for params in [
+        {},
+        dict(min_freq=2),
+        dict(max_tokens=5, max_length=4, truncating="post"),
+        dict(max_length=3),
+        dict(vocabulary=["the", "film"]),
+        dict(oov="error", max_word_length=3),
+        dict(max_word_length=2, max_length=4),
+    ]:
+        tokenizer = Tokenizer(analyzer="pretokenized", **params).fit(docs)
+        expected = tokenizer.transform(docs)
+        result = Tokenizer(analyzer="pretokenized", **params).fit_transform(docs)
+        chunked = Tokenizer(analyzer="pretokenized", **params)
+        for start in range(0, len(docs), 2):
+            chunked.partial_fit(docs[start : start + 2])
+        assert chunked.vocabulary_ == tokenizer.vocabulary_
+        assert chunked.token_counts_ == tokenizer.token_counts_
+        for other in (result, chunked.transform(docs)):
+            if isinstance(expected, list):
+                assert_ragged_equal(other, expected)
+            else:
+                np.testing.assert_array_equal(other, expected)
+
+
+def test_pretokenized_padding_truncating_and_oov_error():
+    tokenizer = Tokenizer(analyzer="pretokenized", max_length=3).fit([["a", "b", "c"]])
+    docs = [["a"], ["a", "b", "c", "d"]]
+    np.testing.assert_array_equal(tokenizer.transform(docs), [[2, 0, 0], [3, 4, 1]])
+    tokenizer.set_params(truncating="post")
+    np.testing.assert_array_equal(tokenizer.transform(docs), [[2, 0, 0], [2, 3, 4]])
+    tokenizer.set_params(oov="error")
+    with pytest.raises(ValueError, match="Document 1 holds the token 'd'"):
+        tokenizer.transform(docs)
+
+
+def test_pretokenized_inverse_transform_returns_tokens():
+    tokenizer = Tokenizer(analyzer="pretokenized").fit(SENTENCES)
+    docs = [["The", "zebra", "."], []]
+    ids = tokenizer.transform(docs)
+    assert tokenizer.inverse_transform(ids) == [["the", "<unk>", "."], []]
+    assert tokenizer.inverse_transform(ids, return_tokens=False) == [
+        "the <unk> .",
+        "",
+    ]
+    padded = tokenizer.set_params(max_length=4).transform(docs)
+    assert tokenizer.inverse_transform(padded) == [["the", "<unk>", "."], []]
+    # Text documents still give strings by default.
+    assert Tokenizer().fit(DOCS).inverse_transform([[2, 3]]) == ["good bad"]
+    with pytest.raises(ValueError, match="return_tokens must be True, False or 'auto'"):
+        tokenizer.inverse_transform(ids, return_tokens="yes")
+
+
+# -- character ids per token --------------------------------------------------------
+
+
+def test_character_ids_layout_and_long_words():
+    docs = [["Barking", "Ab", "x"]]
+    tokenizer = Tokenizer(analyzer="pretokenized", max_word_length=5).fit(docs)
+    chars = tokenizer.character_vocabulary_
+    # Ordered by decreasing count, then alphabetically; 0 and 1 are special.
+    expected = ["<pad>", "<unk>", "A", "B", "a", "b", "g", "i", "k", "n", "r", "x"]
+    assert list(chars) == expected
+    assert tokenizer.character_counts_["a"] == 1
+    out = tokenizer.transform([*docs, ["bark!", "Abba"]])
+    assert isinstance(out, list) and out[0].shape == (3, 6)
+    assert out[0].dtype == np.int64
+    word_ids = tokenizer.transform(docs)[0][:, 0]
+    np.testing.assert_array_equal(out[0][:, 0], word_ids)
+    # "Barking" (7 > 5) keeps its first 3 and last 2 characters: "Bar" "ng".
+    assert [list(chars)[i] for i in out[0][0, 1:]] == ["B", "a", "r", "n", "g"]
+    np.testing.assert_array_equal(out[0][1, 1:], [chars["A"], chars["b"], 0, 0, 0])
+    np.testing.assert_array_equal(out[0][2, 1:], [chars["x"], 0, 0, 0, 0])
+    # Unknown characters ("!") are 1.
+    np.testing.assert_array_equal(
+        out[1][0, 1:], [chars["b"], chars["a"], chars["r"], chars["k"], 1]
+    )
+    # An even width keeps as many leading as trailing characters.
+    tokenizer.set_params(max_word_length=4)
+    row = tokenizer.transform([["Barking"]])[0][0, 1:]
+    assert [list(chars)[i] for i in row] == ["B", "a", "n", "g"]
+    row = tokenizer.set_params(max_word_length=1).transform([["Barking"]])[0][0]
+    np.testing.assert_array_equal(row, [tokenizer.vocabulary_["barking"], chars["B"]])
+
+
+def test_character_ids_keep_case_and_strip_accents():
+    docs = [["Élan", "élan"]]
+    tokenizer = Tokenizer(
+        analyzer="pretokenized", strip_accents="unicode", max_word_length=4
+    ).fit(docs)
+    # One token id, but the characters keep the capital (accent stripped).
+    assert list(tokenizer.vocabulary_) == ["<pad>", "<unk>", "elan"]
+    expected = ["<pad>", "<unk>", "a", "l", "n", "E", "e"]
+    assert list(tokenizer.character_vocabulary_) == expected
+    out = tokenizer.transform(docs)[0]
+    np.testing.assert_array_equal(out[:, 0], [2, 2])
+    assert out[0, 1] != out[1, 1]
+    # Same with the word analyzer.
+    tokenizer = Tokenizer(strip_accents="unicode", max_word_length=4)
+    out = tokenizer.fit_transform(["Élan élan"])[0]
+    np.testing.assert_array_equal(out[:, 0], [2, 2])
+    assert [list(tokenizer.character_vocabulary_)[i] for i in out[:, 1]] == ["E", "e"]
+
+
+@pytest.mark.parametrize(
+    "params, docs",
+    [
+        ({}, DOCS),
+        (dict(stop_words=["the", "a"], oov="drop", min_freq=2), DOCS),
+        (dict(lowercase=False, token_pattern=r"\w+|[^\w\s]"), DOCS),
+        (dict(analyzer=tag_tokens), ["The <pad> film", "GOOD a"]),
+        (dict(analyzer="pretokenized"), SENTENCES),
+    ],
+    ids=["word", "stop_words_drop", "punctuation", "callable", "pretokenized"],
+)
+@pytest.mark.parametrize("max_length", [None, 3])
+def test_character_ids_column_zero_is_the_token_ids(params, docs, max_length):
+    plain = Tokenizer(max_length=max_length, **params).fit(docs)
+    tokenizer = Tokenizer(max_word_length=3, max_length=max_length, **params)
+    # fit_transform takes another path than transform: both must agree.
+    for out in (tokenizer.fit_transform(docs), tokenizer.transform(docs)):
+        expected = plain.transform(docs)
+        if max_length is None:
+            assert [a.shape for a in out] == [(len(e), 4) for e in expected]
+            assert_ragged_equal([a[:, 0] for a in out], expected)
+        else:
+            assert out.shape == (len(docs), max_length, 4)
+            assert out.dtype == np.int64
+            np.testing.assert_array_equal(out[..., 0], expected)
+            # Padding steps are all 0, token steps have a first character.
+            np.testing.assert_array_equal(out[..., 1:][expected == 0], 0)
+            assert (out[..., 1][expected != 0] > 0).all()
+        assert tokenizer.inverse_transform(out) == plain.inverse_transform(expected)
+
+
+def test_character_ids_follow_truncation_and_dropped_tokens():
+    tokenizer = Tokenizer(max_word_length=2, max_length=2, stop_words=["the"])
+    tokenizer.fit(["Ab the cd Ef"])
+    chars = tokenizer.character_vocabulary_
+    # Stop words are neither counted nor emitted; "pre" keeps the last tokens.
+    assert "h" not in chars and "t" not in chars
+    out = tokenizer.transform(["Ab the cd Ef"])
+    np.testing.assert_array_equal(
+        out[0, :, 1:], [[chars["c"], chars["d"]], [chars["E"], chars["f"]]]
+    )
+    out = tokenizer.set_params(truncating="post").transform(["Ab the cd Ef"])
+    np.testing.assert_array_equal(out[0, 0, 1:], [chars["A"], chars["b"]])
+
+
+def test_character_ids_of_empty_documents():
+    tokenizer = Tokenizer(max_word_length=3).fit(["ab"])
+    out = tokenizer.transform(["", "!!", "ab"])
+    assert [a.shape for a in out] == [(0, 4), (0, 4), (1, 4)]
+    assert tokenizer.transform([]) == []
+    assert tokenizer.set_params(max_length=2).transform([]).shape == (0, 2, 4)
+
+
+def test_character_vocabulary_partial_fit_and_refit():
+    docs = [["Ab", "b"], ["cA"], ["bb"]]
+    reference = Tokenizer(analyzer="pretokenized", max_word_length=2).fit(docs)
+    assert reference.character_counts_ == {"b": 4, "A": 2, "c": 1}
+    assert list(reference.character_vocabulary_) == ["<pad>", "<unk>", "b", "A", "c"]
+    tokenizer = Tokenizer(analyzer="pretokenized", max_word_length=2)
+    for doc in docs:
+        tokenizer.partial_fit([doc])
+    assert list(tokenizer.character_counts_.items()) == list(
+        reference.character_counts_.items()
+    )
+    assert tokenizer.character_vocabulary_ == reference.character_vocabulary_
+    # Refitting without the option forgets the characters.
+    tokenizer.set_params(max_word_length=None).fit(docs)
+    assert not hasattr(tokenizer, "character_vocabulary_")
+    assert not hasattr(tokenizer, "character_counts_")
+    # The option set after a fit without it has no characters to use.
+    with pytest.raises(ValueError, match="earlier fit without it"):
+        tokenizer.set_params(max_word_length=2).transform(docs)
+    tokenizer.set_params(max_word_length=None)
+    with pytest.raises(ValueError, match="earlier fits without it"):
+        tokenizer.set_params(max_word_length=2).partial_fit(docs)
+    # fit starts over, so it may switch the option on.
+    tokenizer.fit(docs)
+    assert tokenizer.character_vocabulary_ == reference.character_vocabulary_
+
+
+def test_character_ids_pickle_and_clone():
+    tokenizer = Tokenizer(analyzer="pretokenized", max_word_length=3, max_length=4)
+    tokenizer.fit(SENTENCES)
+    restored = pickle.loads(pickle.dumps(tokenizer))
+    np.testing.assert_array_equal(
+        restored.transform(SENTENCES), tokenizer.transform(SENTENCES)
+    )
+    assert clone(tokenizer).get_params()["max_word_length"] == 3
+    assert not hasattr(clone(tokenizer), "character_vocabulary_")
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        (dict(analyzer="char"), "cannot be combined with analyzer='char'"),
+        (dict(backend="huggingface"), "cannot be combined with backend='huggingface'"),
+        (dict(max_word_length=0), "max_word_length"),
+    ],
+)
+def test_character_ids_invalid_settings(params, match):
+    with pytest.raises(ValueError, match=match):
+        Tokenizer(**{"max_word_length": 3, **params}).fit(DOCS)
+
+
+def test_character_ids_need_tokens_that_lowercasing_keeps():
+    # "İ" lowercases to "i" plus a combining dot, which splits the word.
+    with pytest.raises(
+        ValueError, match=r"Document 1 splits into the tokens .* lowercase=False"
+    ):
+        Tokenizer(max_word_length=4).fit(["fine", "İstanbul is big"])
+    # A case-sensitive pattern gives other tokens without lowercasing.
+    with pytest.raises(ValueError, match="without lowercasing, into \\['ood'\\]"):
+        Tokenizer(max_word_length=4, token_pattern="[a-z]+").fit(["Good"])
+    # The remedies work: no lowercasing, or tokens given.
+    Tokenizer(max_word_length=4, lowercase=False).fit(["İstanbul is big"])
+    tokenizer = Tokenizer(analyzer="pretokenized", max_word_length=4)
+    out = tokenizer.fit_transform([["İstanbul", "is", "big"]])
+    assert out[0].shape == (3, 5)
+    assert list(tokenizer.character_vocabulary_)[out[0][0, 1]] == "İ"
+
+
+def test_character_misalignment_names_the_document_across_chunks(monkeypatch):
+    from sklearn_rnn.preprocessing import _text
+
+    monkeypatch.setattr(_text, "_CHUNK_SIZE", 2)
+    tokenizer = Tokenizer(max_word_length=4).fit(["a b", "c"])
+    with pytest.raises(ValueError, match="Document 3 splits"):
+        tokenizer.transform(["a", "b", "c", "İ x"])
+
+
+@pytest.mark.parametrize(
+    "X, error, match",
+    [
+        (
+            [[2, 3]],
+            ValueError,
+            "shape \\(2,\\); with max_word_length=3 .* \\(n_tokens, 4\\)",
+        ),
+        (np.zeros((1, 2, 3), dtype=int), ValueError, "shape \\(2, 3\\)"),
+        ([np.array([[2.5, 0, 0, 0]])], ValueError, "integer token ids"),
+        ("ab", TypeError, "token and character ids"),
+    ],
+)
+def test_character_ids_inverse_transform_errors(X, error, match):
+    with pytest.raises(error, match=match):
+        Tokenizer(max_word_length=3).fit(DOCS).inverse_transform(X)

@@ -7,6 +7,7 @@ pieces by ``_subword``; ``_pad.pad_flat`` pads the ids to ``max_length``.
 """
 
 import warnings
+from collections import Counter
 from collections.abc import Mapping
 from numbers import Integral
 
@@ -20,9 +21,21 @@ from ._analyzer import (
     DEFAULT_TOKEN_PATTERN,
     build_analyzer,
     check_documents,
+    check_pretokenized_settings,
+    check_token_documents,
     check_tokens,
     stop_word_set,
     warn_unmatched_stop_words,
+)
+from ._characters import (
+    add_character_counts,
+    cased_tokens,
+    character_ids,
+    character_vocabulary,
+    check_character_settings,
+    check_characters_counted,
+    count_characters,
+    token_id_column,
 )
 from ._pad import pad_flat
 from ._subword import import_tokenizers, learn_subword_vocabulary, subword_encoder
@@ -61,24 +74,44 @@ class Tokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     optional stop words. With ``backend="huggingface"`` each of those tokens
     is further split into subword units by a BPE or WordPiece model.
 
+    For sequence tagging (:class:`~sklearn_rnn.RNNTagger`), where every token
+    carries a label, ``analyzer="pretokenized"`` takes documents already split
+    into tokens (CoNLL sentences, sklearn-crfsuite input) and gives exactly
+    one id per token, and ``max_word_length`` adds the ids of each token's
+    characters, for a character-level encoder.
+
     Parameters
     ----------
-    analyzer : {"word", "char"} or callable, default="word"
+    analyzer : {"word", "char", "pretokenized"} or callable, default="word"
         What a token is. "word": the matches of ``token_pattern``. "char":
-        single characters, with runs of whitespace collapsed to one space. A
-        callable receives each document after ``lowercase`` and
-        ``strip_accents`` and returns its list of string tokens; a lambda
+        single characters, with runs of whitespace collapsed to one space.
+        "pretokenized": each document is a list, tuple or 1-D array of string
+        tokens, each mapped to exactly one id, aligned with the tokens given
+        (and their labels); ``lowercase`` and ``strip_accents`` apply to each
+        token, nothing splits or removes one, and the empty string is a token
+        like any other. A callable receives each document after ``lowercase``
+        and ``strip_accents`` and returns its list of string tokens; a lambda
         cannot be pickled, a module-level function can.
 
+        "pretokenized" is a value of ``analyzer``, not a separate flag,
+        because it says what a token is, as the other values do: the tokens
+        of the input, the named form of scikit-learn's idiom for
+        pre-tokenized text, an identity callable analyzer. It refuses, with
+        a ValueError, what would break one id per token: ``stop_words``,
+        ``oov="drop"`` and ``backend="huggingface"``.
+
     lowercase : bool, default=True
-        Convert documents to lowercase before splitting them into tokens.
+        Convert documents (with ``analyzer="pretokenized"``, each token) to
+        lowercase before splitting them into tokens. The characters of
+        ``max_word_length`` keep their case.
 
     strip_accents : {"ascii", "unicode"} or callable, default=None
         Remove accents before splitting into tokens, as in
         :class:`~sklearn.feature_extraction.text.CountVectorizer`: "ascii" is
         fast but only handles characters with a direct ASCII mapping,
         "unicode" handles any character. A callable gets each (lowercased)
-        document and returns it normalized. None leaves characters as they are.
+        document, or token with ``analyzer="pretokenized"``, and returns it
+        normalized. None leaves characters as they are.
 
     token_pattern : str, default=r"(?u)\\b\\w+\\b"
         Regular expression of a token, used with ``analyzer="word"``. Unlike
@@ -89,7 +122,7 @@ class Tokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         Tokens removed from the documents, never counted nor emitted.
         "english" is scikit-learn's English list, which contains "not",
         "no" and "nor": think twice before using it for sentiment. None
-        removes nothing.
+        removes nothing. Not with ``analyzer="pretokenized"``.
 
     max_tokens : int, default=None
         Largest vocabulary size, the 2 special tokens (padding and
@@ -113,7 +146,8 @@ class Tokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     oov : {"token", "drop", "error"}, default="token"
         What happens to a token that is not in the vocabulary: "token" maps
         it to the out-of-vocabulary id 1, "drop" removes it, "error" raises
-        a ValueError naming it. Id 1 stays reserved in every case.
+        a ValueError naming it. Id 1 stays reserved in every case. "drop"
+        is not allowed with ``analyzer="pretokenized"``.
 
     max_length : int, default=None
         None: ``transform`` returns one array per document, of its own
@@ -132,13 +166,31 @@ class Tokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         document says most about it (a title, a lead), set "post", what
         Keras' ``TextVectorization`` and HuggingFace tokenizers keep.
 
+    max_word_length : int, default=None
+        None: each token is one id. An int: each token is a row of
+        ``1 + max_word_length`` ids, its token id (as without this option)
+        then the ids of its characters in ``character_vocabulary_``, 0 after
+        the word's end, the input of a character-level encoder (a character
+        CNN, as in Ma and Hovy, 2016). ``transform`` then returns arrays of
+        shape (n_tokens, 1 + max_word_length), or with ``max_length`` one
+        array of shape (n_samples, max_length, 1 + max_word_length) whose
+        padding steps are all 0. A longer word keeps its first
+        ceil(max_word_length / 2) and last floor(max_word_length / 2)
+        characters, its prefix and its suffix ("-ing", "-ed"), which tell
+        most about its tag. Characters keep their case, as capitals mark
+        names: they come from the tokens after ``strip_accents`` but before
+        ``lowercase`` (with ``analyzer="word"`` or a callable, a document
+        whose tokens lowercasing changes, such as one with "İ", is an
+        error). Not with ``analyzer="char"`` or ``backend="huggingface"``.
+
     backend : {"python", "huggingface"}, default="python"
         "python": each token is one vocabulary entry, looked up in a dict.
         "huggingface": each token (word) is split into subword units by the
         model chosen with ``subword``, learned here and run by the
         HuggingFace ``tokenizers`` package (an optional dependency), so
         unseen words are spelled with known pieces instead of becoming
-        out-of-vocabulary.
+        out-of-vocabulary. Not with ``analyzer="pretokenized"`` or
+        ``max_word_length``, whose tokens are whole words.
 
     subword : {"bpe", "wordpiece"}, default="bpe"
         The subword model of ``backend="huggingface"``. Both learn the same
@@ -163,6 +215,18 @@ class Tokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         With ``backend="huggingface"`` only: the subword tokenizer, whose
         vocabulary is ``vocabulary_``.
 
+    character_vocabulary_ : dict
+        With ``max_word_length`` only: character to id, in id order,
+        "<pad>" 0 (after a word's end), "<unk>" 1 (a character ``fit`` never
+        saw), then every character of the tokens by decreasing count, ties
+        broken alphabetically. Its length is the size of a character
+        embedding.
+
+    character_counts_ : dict
+        With ``max_word_length`` only: number of occurrences of each
+        character in the tokens (without stop words) of all documents seen
+        by ``fit`` and ``partial_fit``, most frequent first.
+
     See Also
     --------
     sklearn.feature_extraction.text.CountVectorizer : Bag-of-words counts with
@@ -171,7 +235,9 @@ class Tokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
 
     Notes
     -----
-    Every document must be a string; missing documents (None, NaN) are an
+    Every document must be a string (with ``analyzer="pretokenized"``, a
+    list of strings; a string there is an error, as it would be read one
+    character at a time); missing documents or tokens (None, NaN) are an
     error, not an empty string. A document with no token (empty, only
     punctuation or stop words) becomes an empty sequence; the estimators give
     it their prediction for an empty input.
@@ -206,10 +272,28 @@ class Tokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
            [6, 0, 0, 0]])
     >>> tokenizer.inverse_transform([[1, 2, 7, 0]])
     ['<unk> good film']
+
+    Pre-tokenized sentences, one row per token: its id, then the ids of its
+    characters, whose case is kept ("S" of "She" is 9, the token "she" is 8).
+    "Paris" keeps its first 2 and last 2 characters; its "P" is an unknown
+    character (1):
+
+    >>> sentences = [["Anna", "lives", "in", "Rome", "."], ["She", "left", "."]]
+    >>> tagger_input = Tokenizer(analyzer="pretokenized", max_word_length=4)
+    >>> tagger_input.fit_transform(sentences)[1]
+    array([[ 8,  9, 12,  2,  0],
+           [ 5,  6,  2, 11, 16],
+           [ 2,  4,  0,  0,  0]])
+    >>> tagger_input.transform([["Paris", "in", "!"]])[0]
+    array([[ 1,  1, 10,  5, 15],
+           [ 4,  5,  3,  0,  0],
+           [ 1,  1,  0,  0,  0]])
+    >>> tagger_input.inverse_transform(tagger_input.transform([["Paris", "in"]]))
+    [['<unk>', 'in']]
     """
 
     _parameter_constraints: dict = {
-        "analyzer": [StrOptions({"word", "char"}), callable],
+        "analyzer": [StrOptions({"word", "char", "pretokenized"}), callable],
         "lowercase": ["boolean"],
         "strip_accents": [StrOptions({"ascii", "unicode"}), callable, None],
         "token_pattern": [str],
@@ -220,6 +304,7 @@ class Tokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         "oov": [StrOptions({"token", "drop", "error"})],
         "max_length": [Interval(Integral, 1, None, closed="left"), None],
         "truncating": [StrOptions({"pre", "post"})],
+        "max_word_length": [Interval(Integral, 1, None, closed="left"), None],
         "backend": [StrOptions({"python", "huggingface"})],
         "subword": [StrOptions({"bpe", "wordpiece"})],
     }
@@ -238,6 +323,7 @@ class Tokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         oov="token",
         max_length=None,
         truncating="pre",
+        max_word_length=None,
         backend="python",
         subword="bpe",
     ):
@@ -252,6 +338,7 @@ class Tokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         self.oov = oov
         self.max_length = max_length
         self.truncating = truncating
+        self.max_word_length = max_word_length
         self.backend = backend
         self.subword = subword
 
@@ -265,6 +352,7 @@ class Tokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
                 f"counts the {len(SPECIAL_TOKENS)} special tokens (padding id 0, "
                 "out-of-vocabulary id 1), so it must be at least 3."
             )
+        self._check_token_settings()
         if self.vocabulary is not None:
             given = [
                 name
@@ -302,24 +390,61 @@ class Tokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
                 stacklevel=3,
             )
 
-    def _build_analyzer(self):
+    def _check_token_settings(self):
+        """Checks of the parameters that transform reads too (set after fit)."""
+        if self.analyzer == "pretokenized":
+            check_pretokenized_settings(
+                stop_words=self.stop_words, oov=self.oov, backend=self.backend
+            )
+        check_character_settings(
+            max_word_length=self.max_word_length,
+            analyzer=self.analyzer,
+            backend=self.backend,
+        )
+
+    def _check_documents(self, X):
+        if self.analyzer == "pretokenized":
+            return check_token_documents(X)
+        return check_documents(X)
+
+    def _build_analyzer(self, lowercase=None):
         """Function: list of documents -> list of their token lists."""
         return build_analyzer(
             self.analyzer,
-            lowercase=self.lowercase,
+            lowercase=self.lowercase if lowercase is None else lowercase,
             strip_accents=self.strip_accents,
             token_pattern=self.token_pattern,
         )
 
-    def _analyze_chunks(self, docs):
-        """Yield (offset, token lists) for consecutive chunks of documents.
+    def _analyze_chunks(self, docs, *, characters=False):
+        """Yield (offset, token lists, cased tokens) for chunks of documents.
 
         Holding the tokens of one chunk at a time bounds memory and keeps the
-        strings in cache between splitting and lookup.
+        strings in cache between splitting and lookup. With ``characters``,
+        the chunk's tokens before lowercasing, end to end (else None).
         """
         analyze = self._build_analyzer()
+        # Characters keep their case (capitals mark names): a second analysis
+        # without lowercasing, unless nothing is lowercased.
+        analyze_cased = (
+            self._build_analyzer(lowercase=False)
+            if characters and self.lowercase
+            else analyze
+        )
+        # Pre-tokenized tokens are preprocessed one by one: aligned by design.
+        check = analyze_cased is not analyze and self.analyzer != "pretokenized"
         for start in range(0, len(docs), _CHUNK_SIZE):
-            yield start, analyze(docs[start : start + _CHUNK_SIZE])
+            chunk = docs[start : start + _CHUNK_SIZE]
+            token_lists = analyze(chunk)
+            cased = None
+            if characters:
+                cased = cased_tokens(
+                    token_lists,
+                    token_lists if analyze_cased is analyze else analyze_cased(chunk),
+                    check=check,
+                    first_doc=start,
+                )
+            yield start, token_lists, cased
 
     # -- fitting ----------------------------------------------------------------
 
@@ -330,23 +455,45 @@ class Tokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         every token as its index among them, with the tokens per document.
         """
         self._check_settings()
-        docs = check_documents(X)
+        characters = self.max_word_length is not None
+        if not reset and hasattr(self, "token_counts_"):
+            check_characters_counted(
+                self.max_word_length, hasattr(self, "character_counts_"), "fits"
+            )
+        docs = self._check_documents(X)
         if not docs:
             raise ValueError(
                 "Found 0 documents while a minimum of 1 is required to fit a Tokenizer."
             )
         stop_words = stop_word_set(self.stop_words)
         warn_unmatched_stop_words(stop_words, self._build_analyzer(), self.analyzer)
+        character_counts = Counter()
+
+        def token_chunks():
+            for _, token_lists, cased in self._analyze_chunks(
+                docs, characters=characters
+            ):
+                if characters:
+                    count_characters(character_counts, cased, token_lists, stop_words)
+                yield token_lists
+
         tokens, counts, ids, lengths = count_tokens(
-            (token_lists for _, token_lists in self._analyze_chunks(docs)),
-            keep_ids=keep_ids,
-            every=_COUNT_EVERY,
+            token_chunks(), keep_ids=keep_ids, every=_COUNT_EVERY
         )
-        check_tokens(tokens, self.token_pattern)
+        check_tokens(
+            tokens, self.token_pattern, allow_empty=self.analyzer == "pretokenized"
+        )
         previous = {} if reset else getattr(self, "token_counts_", {})
         self.token_counts_ = add_counts(
             previous, tokens, counts, ignored=stop_words.union(SPECIAL_TOKENS)
         )
+        if characters:
+            previous = {} if reset else getattr(self, "character_counts_", {})
+            self.character_counts_ = add_character_counts(previous, character_counts)
+            self.character_vocabulary_ = character_vocabulary(self.character_counts_)
+        else:
+            self.__dict__.pop("character_counts_", None)
+            self.__dict__.pop("character_vocabulary_", None)
         self.__dict__.pop("hf_tokenizer_", None)
         if self.vocabulary is not None:
             self.vocabulary_ = fixed_vocabulary(self.vocabulary)
@@ -379,8 +526,9 @@ class Tokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
 
         Parameters
         ----------
-        X : iterable of str of length n_samples
-            Documents: a list, 1-D array or Series of strings.
+        X : iterable of str or of list of str, of length n_samples
+            Documents: a list, 1-D array or Series of strings; with
+            ``analyzer="pretokenized"``, of lists of string tokens.
         y : None
             Ignored.
 
@@ -403,8 +551,9 @@ class Tokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
 
         Parameters
         ----------
-        X : iterable of str of length n_samples
-            Documents: a list, 1-D array or Series of strings.
+        X : iterable of str or of list of str, of length n_samples
+            Documents: a list, 1-D array or Series of strings; with
+            ``analyzer="pretokenized"``, of lists of string tokens.
         y : None
             Ignored.
 
@@ -424,19 +573,24 @@ class Tokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
 
         Parameters
         ----------
-        X : iterable of str of length n_samples
-            Documents: a list, 1-D array or Series of strings.
+        X : iterable of str or of list of str, of length n_samples
+            Documents: a list, 1-D array or Series of strings; with
+            ``analyzer="pretokenized"``, of lists of string tokens.
         y : None
             Ignored.
 
         Returns
         -------
         X_ids : list of ndarray or ndarray of shape (n_samples, max_length)
-            Token ids of each document, as in :meth:`transform`.
+            Token ids of each document, as in :meth:`transform` (with
+            ``max_word_length``, and their character ids).
         """
         subwords = self.backend == "huggingface" and self.vocabulary is None
-        docs, tokens, ids, lengths = self._fit(X, reset=True, keep_ids=not subwords)
-        if subwords:
+        # Subword pieces, and the characters of the cased tokens, come from a
+        # second pass over the documents.
+        second_pass = subwords or self.max_word_length is not None
+        docs, tokens, ids, lengths = self._fit(X, reset=True, keep_ids=not second_pass)
+        if second_pass:
             return self._transform(docs)
         # Look each distinct token up once, then map every occurrence by indexing.
         encode = self._encoder()
@@ -456,8 +610,9 @@ class Tokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
 
         Parameters
         ----------
-        X : iterable of str of length n_samples
-            Documents: a list, 1-D array or Series of strings.
+        X : iterable of str or of list of str, of length n_samples
+            Documents: a list, 1-D array or Series of strings; with
+            ``analyzer="pretokenized"``, of lists of string tokens.
 
         Returns
         -------
@@ -465,20 +620,36 @@ class Tokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
             With ``max_length=None``, a list of n_samples int64 arrays, each
             as long as its document's tokens. Otherwise an int64 array padded
             with 0 after each document's tokens and truncated as
-            ``truncating`` says.
+            ``truncating`` says. With ``max_word_length``, each token is a
+            row of 1 + max_word_length ids (its id, then its characters'):
+            arrays of shape (n_tokens, 1 + max_word_length), or one array
+            of shape (n_samples, max_length, 1 + max_word_length).
         """
         check_is_fitted(self, "vocabulary_")
-        # max_length, truncating and oov act here and may be set after fit.
+        # max_length, truncating, oov and max_word_length act here and may be
+        # set after fit.
         self._validate_params()
-        return self._transform(check_documents(X))
+        self._check_token_settings()
+        check_characters_counted(
+            self.max_word_length, hasattr(self, "character_vocabulary_"), "fit"
+        )
+        return self._transform(self._check_documents(X))
 
     def _transform(self, docs):
         encode = self._encoder()
-        flats, lengths = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
-        for start, token_lists in self._analyze_chunks(docs):
+        width = self.max_word_length
+        # With characters, each token is a row: its id, then its characters.
+        shape = (0,) if width is None else (0, 1 + width)
+        flats, lengths = [np.zeros(shape, np.int64)], [np.zeros(0, np.int64)]
+        for start, token_lists, cased in self._analyze_chunks(
+            docs, characters=width is not None
+        ):
             sizes = np.fromiter(map(len, token_lists), np.int64, len(token_lists))
             flat, token_at = encode(token_lists, sizes)
             self._check_known(flat, sizes, token_at, first_doc=start)
+            if width is not None:
+                chars = character_ids(cased, self.character_vocabulary_, width)
+                flat = np.concatenate([flat[:, None], chars], axis=1)
             flats.append(flat)
             lengths.append(sizes)
         return self._finish(np.concatenate(flats), np.concatenate(lengths))
@@ -516,8 +687,12 @@ class Tokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         )
 
     def _finish(self, flat, lengths):
-        """Drop sentinel ids, then cut into documents or pad to max_length."""
-        keep = flat >= 0
+        """Drop sentinel ids, then cut into documents or pad to max_length.
+
+        ``flat`` holds one token per row: its id, or its id then its
+        character ids.
+        """
+        keep = (flat if flat.ndim == 1 else flat[:, 0]) >= 0
         if not keep.all():
             doc_of = np.repeat(np.arange(len(lengths)), lengths)
             lengths = np.bincount(doc_of[keep], minlength=len(lengths))
@@ -533,20 +708,25 @@ class Tokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
 
     # -- inverse and names ------------------------------------------------------
 
-    def inverse_transform(self, X, *, return_tokens=False):
+    def inverse_transform(self, X, *, return_tokens="auto"):
         """Map token ids back to text.
 
         Padding (id 0) is skipped; out-of-vocabulary ids become "<unk>".
         Lowercasing, accent stripping and dropped punctuation cannot be
-        undone.
+        undone. With ``max_word_length`` set, the token ids are read from
+        column 0 and the character ids are not used.
 
         Parameters
         ----------
         X : list of array-like of int or array-like of shape (n_samples, n_steps)
-            Token ids, as returned by :meth:`transform`.
-        return_tokens : bool, default=False
+            Token ids, as returned by :meth:`transform`: with
+            ``max_word_length`` set, a list of arrays of shape
+            (n_steps, 1 + max_word_length) or an array of shape
+            (n_samples, n_steps, 1 + max_word_length).
+        return_tokens : bool or "auto", default="auto"
             If True, return each document as its list of tokens instead of a
-            string.
+            string. "auto" returns the form of the documents: lists of tokens
+            with ``analyzer="pretokenized"``, strings otherwise.
 
         Returns
         -------
@@ -556,7 +736,16 @@ class Tokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
             with ``return_tokens=True``.
         """
         check_is_fitted(self, "vocabulary_")
+        if isinstance(return_tokens, str):
+            if return_tokens != "auto":
+                raise ValueError(
+                    f"return_tokens must be True, False or 'auto', got "
+                    f"{return_tokens!r}."
+                )
+            return_tokens = self.analyzer == "pretokenized"
         names = self.get_feature_names_out()
+        if self.max_word_length is not None:
+            X = token_id_column(X, self.max_word_length)
         sequences = ids_without_padding(X, len(names))
         if return_tokens:
             return [names[ids].tolist() for ids in sequences]
