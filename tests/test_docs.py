@@ -32,6 +32,8 @@ OPTIONAL = {
     "distributed",
     "ray",
     "dask_ml",
+    # the benchmarks extra
+    "seqeval",
 }
 
 

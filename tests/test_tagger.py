@@ -355,3 +355,18 @@ def test_character_ids_are_refused_where_one_id_per_step_is_read():
         RNNClassifier(embedding_dim=4, max_epochs=1).fit(X, [0, 1] * 5)
     with pytest.raises(ValueError, match="one token id per step"):
         RNNLanguageModel(embedding_dim=4, hidden_size=4, max_epochs=1).fit(X)
+
+
+def test_save_model_and_onnx_say_they_do_not_support_per_step_models(tmp_path):
+    pytest.importorskip("safetensors")
+    from sklearn_rnn import RNNLanguageModel, export_onnx, save_model
+
+    X, y = _tokens(20)
+    for model in (
+        RNNTagger(embedding_dim=4, max_epochs=1, **FAST).fit(X, y),
+        RNNLanguageModel(embedding_dim=4, max_epochs=1, **FAST).fit(X),
+    ):
+        with pytest.raises(TypeError, match=r"does not support .* yet"):
+            save_model(model, tmp_path / "model.safetensors")
+        with pytest.raises(NotImplementedError, match="export_onnx does not support"):
+            export_onnx(model, tmp_path / "model.onnx")

@@ -145,6 +145,8 @@ class BaseRNN(VersionedPickleMixin, RNNParameters, metaclass=ABCMeta):
 
     _module = RNNModule
     _criterion = WeightedLoss
+    # Whether save_model can write it (an RNNModule and its fitted state).
+    _saveable = True
     # Whether token mode takes character ids beside each token id.
     _reads_characters = False
     # What a row of the network's outputs is, for messages.

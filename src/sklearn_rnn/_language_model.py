@@ -220,6 +220,7 @@ class RNNLanguageModel(DensityMixin, BaseRNN):
     _module = PerStepModule
     _criterion = StepWeightedLoss
     _output_rows = "sequence"
+    _saveable = False
 
     # -- the network -------------------------------------------------------------
 
@@ -321,11 +322,14 @@ class RNNLanguageModel(DensityMixin, BaseRNN):
     def _encode_target(self, y, **kwargs):
         raise NotImplementedError  # _prepare builds the targets from X
 
-    def _validation_dataset(self, X):
+    def _log_likelihoods(self, X):
+        """(log-likelihood, predicted tokens) of each sequence of X."""
         check_is_fitted(self, "net_")
         sequences = check_sequences(X, token_mode=True)
         self._check_matches_fit(sequences, None)
-        return SequenceDataset(*self._teacher_forcing(sequences))
+        dataset = SequenceDataset(*self._teacher_forcing(sequences))
+        with limited_threads(self._threads_for(len(dataset))):
+            return self._network_outputs(self.net_, dataset)
 
     # -- the public API ----------------------------------------------------------
 
@@ -364,10 +368,7 @@ class RNNLanguageModel(DensityMixin, BaseRNN):
             Natural log of the probability of each whole sequence, its end
             included.
         """
-        dataset = self._validation_dataset(X)
-        with limited_threads(self._threads_for(len(dataset))):
-            outputs = self._network_outputs(self.net_, dataset)
-        return outputs[:, 0]
+        return self._log_likelihoods(X)[:, 0]
 
     def score(self, X, y=None):
         """Mean log-likelihood per token of X (end markers counted).
@@ -385,9 +386,7 @@ class RNNLanguageModel(DensityMixin, BaseRNN):
             Mean log-likelihood per token, in nats; the perplexity is
             ``np.exp(-score)``.
         """
-        dataset = self._validation_dataset(X)
-        with limited_threads(self._threads_for(len(dataset))):
-            outputs = self._network_outputs(self.net_, dataset)
+        outputs = self._log_likelihoods(X)
         return float(outputs[:, 0].sum() / outputs[:, 1].sum())
 
     def sample(

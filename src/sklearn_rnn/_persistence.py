@@ -79,6 +79,12 @@ def save_model(estimator, path):
             "save_model saves the estimators of sklearn_rnn "
             f"({sorted(_estimators())}); got {type(estimator).__name__}."
         )
+    if not estimator._saveable:
+        raise TypeError(
+            f"save_model does not support {type(estimator).__name__} yet: its "
+            "network is not an RNNModule. Pickle it (pickle.dump or joblib.dump) "
+            "instead."
+        )
     check_is_fitted(estimator, "net_")
     params, unsaved = _params_as_data(estimator)
     fitted, arrays = _fitted_as_data(estimator)

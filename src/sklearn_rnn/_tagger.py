@@ -101,9 +101,9 @@ class RNNTagger(BaseRNN):
         past, as in online labelling of a stream.
 
     dropout : float, default=0.25
-        Dropout on the inputs of the recurrent core (the embeddings, in token
-        mode), between stacked layers and before the output layer: a
-        tagger's word embeddings overfit the training words quickly.
+        Dropout on the embeddings (token mode), between stacked layers and
+        before the output layer: a tagger's word embeddings overfit the
+        training words quickly. Numeric inputs are never dropped.
 
     embedding_dim : int or None, default=None
         None: X holds numeric sequences. An int switches to token mode: X
@@ -265,6 +265,7 @@ class RNNTagger(BaseRNN):
     _criterion = StepWeightedLoss
     _output_rows = "step"
     _reads_characters = True
+    _saveable = False
 
     def _architecture(self, n_samples):
         return None

@@ -43,6 +43,30 @@ def _drop_tokens(ids, rate):
     return ids.masked_fill(dropped, _OOV_ID)
 
 
+def check_cell_type(cell_type):
+    if cell_type not in CELLS:
+        raise ValueError(
+            f"cell_type must be one of {sorted(CELLS)}, got {cell_type!r}."
+        )
+
+
+def token_embedding(input_size, embedding_dim, vocab_size):
+    """``(embedding, core input size)``: the token embedding (None for
+    numeric input, where ``input_size`` is the core's input size)."""
+    if embedding_dim is None:
+        if input_size is None:
+            raise ValueError("input_size is required when embedding_dim is None.")
+        return None, input_size
+    if vocab_size is None:
+        raise ValueError("vocab_size is required when embedding_dim is set.")
+    if input_size is not None:
+        raise ValueError(
+            "input_size must be None in token mode (embedding_dim set); "
+            f"got input_size={input_size!r}."
+        )
+    return nn.Embedding(vocab_size, embedding_dim, padding_idx=0), embedding_dim
+
+
 class RNNModule(nn.Module):
     """Recurrent network for sequence classification and regression.
 
@@ -149,26 +173,12 @@ class RNNModule(nn.Module):
         token_dropout=0.0,
     ):
         super().__init__()
-        if cell_type not in CELLS:
-            raise ValueError(
-                f"cell_type must be one of {sorted(CELLS)}, got {cell_type!r}."
-            )
+        check_cell_type(cell_type)
         if pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}.")
-        if embedding_dim is not None:
-            if vocab_size is None:
-                raise ValueError("vocab_size is required when embedding_dim is set.")
-            if input_size is not None:
-                raise ValueError(
-                    "input_size must be None in token mode (embedding_dim set); "
-                    f"got input_size={input_size!r}."
-                )
-            self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
-            input_size = embedding_dim
-        elif input_size is None:
-            raise ValueError("input_size is required when embedding_dim is None.")
-        else:
-            self.embedding = None
+        self.embedding, input_size = token_embedding(
+            input_size, embedding_dim, vocab_size
+        )
 
         if instance_norm and self.embedding is not None:
             raise ValueError(

@@ -11,8 +11,8 @@ from torch import nn
 
 from .characters import CharacterEncoder
 from .masking import valid_step_mask
-from .module import _drop_tokens, _is_traced
-from .recurrent import CELLS, build_core
+from .module import _drop_tokens, _is_traced, check_cell_type, token_embedding
+from .recurrent import build_core
 
 
 class PerStepModule(nn.Module):
@@ -34,7 +34,8 @@ class PerStepModule(nn.Module):
     bidirectional : bool, default=False
         Also read each sequence backwards, within its own length.
     dropout : float, default=0.0
-        Dropout after the embedding, between layers and before the head.
+        Dropout on the embeddings (token mode), between layers and before
+        the head.
     embedding_dim : int or None, default=None
         Token mode: inputs are integer ids embedded in vectors of this size.
         With a character encoder, column 0 of each step is the token id and
@@ -71,19 +72,10 @@ class PerStepModule(nn.Module):
         char_channels=30,
     ):
         super().__init__()
-        if cell_type not in CELLS:
-            raise ValueError(
-                f"cell_type must be one of {sorted(CELLS)}, got {cell_type!r}."
-            )
-        if embedding_dim is not None:
-            if vocab_size is None:
-                raise ValueError("vocab_size is required when embedding_dim is set.")
-            self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
-            input_size = embedding_dim
-        elif input_size is None:
-            raise ValueError("input_size is required when embedding_dim is None.")
-        else:
-            self.embedding = None
+        check_cell_type(cell_type)
+        self.embedding, input_size = token_embedding(
+            input_size, embedding_dim, vocab_size
+        )
         self.characters = None
         if char_vocab_size is not None:
             if self.embedding is None:
@@ -157,8 +149,9 @@ class PerStepModule(nn.Module):
 
     def _embed(self, values, mask):
         if self.embedding is None:
-            valid = mask.unsqueeze(2)
-            return self.input_dropout(values.masked_fill(~valid, 0))
+            # No dropout on raw features: with a few of them, zeroing one in
+            # four would be noise, not regularization.
+            return values.masked_fill(~mask.unsqueeze(2), 0)
         ids = values if values.ndim == 2 else values[:, :, 0]
         ids = ids.masked_fill(~mask, 0)
         if self.training and self.token_dropout > 0:
