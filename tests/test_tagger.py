@@ -368,5 +368,34 @@ def test_save_model_and_onnx_say_they_do_not_support_per_step_models(tmp_path):
     ):
         with pytest.raises(TypeError, match=r"does not support .* yet"):
             save_model(model, tmp_path / "model.safetensors")
-        with pytest.raises(NotImplementedError, match="export_onnx does not support"):
-            export_onnx(model, tmp_path / "model.onnx")
+    with pytest.raises(NotImplementedError, match="export_onnx does not support"):
+        export_onnx(model, tmp_path / "model.onnx")
+
+
+@pytest.mark.parametrize("kind", ["numeric", "tokens", "characters"])
+def test_the_onnx_graph_tags_as_predict_does(kind):
+    onnxruntime = pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    from sklearn_rnn import export_onnx
+
+    if kind == "numeric":
+        X, y = _both_sides(40)
+        tagger = RNNTagger(max_epochs=2, **FAST)
+    elif kind == "tokens":
+        X, y = _tokens(40)
+        tagger = RNNTagger(embedding_dim=4, max_epochs=2, **FAST)
+    else:
+        X, y = _spelled(40, 0)
+        tagger = RNNTagger(embedding_dim=4, max_epochs=2, **FAST)
+    tagger.fit(X, y)
+    padded = SequencePadder(value=0).fit_transform(X[:7])
+    lengths = np.array([len(x) for x in X[:7]])
+    session = onnxruntime.InferenceSession(
+        export_onnx(tagger).SerializeToString(), providers=["CPUExecutionProvider"]
+    )
+    values = padded.astype(np.float32 if kind == "numeric" else np.int64)
+    labels, proba = session.run(None, {"values": values, "lengths": lengths})
+    expected = tagger.predict_proba(X[:7])
+    for i, n in enumerate(lengths):
+        np.testing.assert_allclose(proba[i, :n], expected[i], rtol=1e-4, atol=1e-5)
+        np.testing.assert_array_equal(labels[i, :n], tagger.predict(X[i : i + 1])[0])

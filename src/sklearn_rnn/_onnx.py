@@ -102,8 +102,10 @@ def _classes_tensor(onnx, name, classes):
     return tensor, elem_type
 
 
-def _add_label_lookup(onnx, model, classes):
-    """Replace the graph output ``label_index`` by ``label = classes_[index]``."""
+def _add_label_lookup(onnx, model, classes, shape):
+    """Replace the graph output ``label_index`` by ``label = classes_[index]``,
+    of the dynamic ``shape`` (``["batch"]``, or per step ``["batch",
+    "time"]``)."""
     graph = model.graph
     tensor, elem_type = _classes_tensor(onnx, "classes_", classes)
     graph.initializer.append(tensor)
@@ -114,9 +116,7 @@ def _add_label_lookup(onnx, model, classes):
     )
     outputs = [o for o in graph.output if o.name != "label_index"]
     del graph.output[:]
-    graph.output.append(
-        onnx.helper.make_tensor_value_info("label", elem_type, ["batch"])
-    )
+    graph.output.append(onnx.helper.make_tensor_value_info("label", elem_type, shape))
     graph.output.extend(outputs)
 
 
@@ -255,12 +255,16 @@ def export_onnx(estimator, path=None, *, opset_version=None):
 
     lengths = torch.tensor(_EXAMPLE_LENGTHS, dtype=torch.int64)
     shape = (len(_EXAMPLE_LENGTHS), max(_EXAMPLE_LENGTHS))
-    if token_mode:
+    if token_mode and estimator.n_features_in_ == 1:
         values = torch.ones(shape, dtype=torch.int64)
+    elif token_mode:  # a token id and its character ids per step
+        values = torch.ones((*shape, estimator.n_features_in_), dtype=torch.int64)
     else:
         values = torch.zeros((*shape, estimator.n_features_in_))
+    per_step = estimator._output_rows == "step"
+    output_axes = {0: "batch", 1: "time"} if per_step else {0: "batch"}
     dynamic_axes = {"values": {0: "batch", 1: "time"}, "lengths": {0: "batch"}}
-    dynamic_axes.update({name: {0: "batch"} for name in output_names})
+    dynamic_axes.update({name: output_axes for name in output_names})
     buffer = io.BytesIO()
     with warnings.catch_warnings():
         _ignore_export_warnings()
@@ -276,7 +280,7 @@ def export_onnx(estimator, path=None, *, opset_version=None):
         )
     model = onnx.load_model_from_string(buffer.getvalue())
     if labels is not None:
-        _add_label_lookup(onnx, model, labels)
+        _add_label_lookup(onnx, model, labels, list(output_axes.values()))
 
     model.doc_string = (
         f"{type(estimator).__name__} exported by sklearn_rnn.export_onnx. Inputs: "

@@ -16,6 +16,7 @@ from ._compat import Interval, StrOptions, _fit_context
 from ._docstrings import ATTRIBUTES, PARAMETERS, fill_doc, select
 from ._input import sequence_offsets
 from ._input_checks import Sequences
+from ._nn.deployment import StepClassifierHead
 from ._nn.loss import StepWeightedLoss
 from ._nn.per_step import PerStepModule
 from ._params import RNNParameters
@@ -306,10 +307,8 @@ class RNNTagger(BaseRNN):
         )
 
     def _onnx_head(self):
-        raise NotImplementedError(
-            "export_onnx does not support RNNTagger yet; pickle the tagger or "
-            "use save_model."
-        )
+        # The graph looks each step's label up in classes_ after the argmax.
+        return StepClassifierHead(), ["label_index", "probabilities"], self.classes_
 
     # -- the input and the target ----------------------------------------------
 

@@ -39,3 +39,13 @@ class RegressionHead(nn.Module):
     def forward(self, outputs):
         predictions = outputs * self.scale + self.mean
         return predictions.squeeze(1) if self.ravel else predictions
+
+
+class StepClassifierHead(nn.Module):
+    """Per-step logits (batch, time, classes) to ``(label index, probabilities)``
+    at every step, as ``RNNTagger.predict`` and ``predict_proba`` compute them.
+    Padding steps get outputs too, which mean nothing: read each sequence's
+    first ``lengths[i]`` steps."""
+
+    def forward(self, logits):
+        return logits.argmax(dim=2), torch.softmax(logits, dim=2)
