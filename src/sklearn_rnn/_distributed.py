@@ -14,9 +14,9 @@ where our batches come from length buckets; its evaluation step gathers
 outputs across processes, which our prediction (per process, on the whole
 data) must not do. Averaging the gradients in a skorch callback keeps the
 module, the batching, the rollback of a failed fit and pickling as they
-are on one device. A recurrent network's gradients are one all-reduce of a
-few megabytes per step, so DDP's overlap of communication with the backward
-pass buys little here.
+are on one device. The cost: the gradients go in one all-reduce per step,
+after the backward pass, where DDP overlaps that communication with the
+backward pass (what this costs on GPUs has not been measured).
 """
 
 import os
