@@ -148,7 +148,7 @@ def shakespeare(args):
         embedding_dim=32,
         hidden_size=512 if not args.quick else 64,
         dropout=0.1,
-        batch_size=64,
+        batch_size=args.batch_size or 64,
         lr=2e-3,
         max_epochs=args.epochs,
         random_state=0,
@@ -197,6 +197,9 @@ def main():
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--chunk", type=int, default=200)
     parser.add_argument("--lr", type=float, default=3e-3, help="Penn Treebank")
+    parser.add_argument(
+        "--batch-size", type=int, default=None, help="Shakespeare (default 64)"
+    )
     args = parser.parse_args()
     if args.epochs is None:
         # What fits in 30 minutes on 2 cores (measured: 4.8 min per Penn

@@ -8,6 +8,7 @@ from ._nn.module import RNNModule
 from ._onnx import export_onnx
 from ._persistence import load_model, save_model
 from ._regressor import RNNRegressor
+from ._seq2seq import RNNSeq2Seq
 from ._tagger import RNNTagger
 from ._version import __version__
 
@@ -16,6 +17,7 @@ __all__ = [
     "RNNLanguageModel",
     "RNNModule",
     "RNNRegressor",
+    "RNNSeq2Seq",
     "RNNTagger",
     "StopTraining",
     "TrainingCurveDisplay",

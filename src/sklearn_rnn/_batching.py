@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from ._input import sequence_offsets
-from ._input_checks import Sequences
+from ._input_checks import DecoderTargets, Sequences
 from ._nn.loss import IGNORED_STEP
 from ._nn.masking import valid_step_mask
 
@@ -34,7 +34,9 @@ class SequenceDataset(torch.utils.data.Dataset):
     With a target, batches carry ``{"target": ..., "weight": ...}`` as y, which
     the weighted loss takes; weights (one per sequence) default to 1. A
     per-step target is a :class:`Sequences` of one label per step of X (same
-    lengths), padded in a batch with ``IGNORED_STEP``.
+    lengths), padded in a batch with ``IGNORED_STEP``. A
+    :class:`DecoderTargets` target has lengths of its own, and is also passed
+    to the network as X's ``"targets"`` (the decoder's teacher forcing).
     """
 
     def __init__(self, sequences, target=None, weight=None):
@@ -49,9 +51,14 @@ class SequenceDataset(torch.utils.data.Dataset):
                 len(self.lengths), int(self.lengths[0]), *self.values.shape[1:]
             )
         self.per_step = isinstance(target, Sequences)
+        self.decoder_targets = isinstance(target, DecoderTargets)
+        self.target_lengths = self.target_offsets = None
+        if self.decoder_targets:
+            self.target_lengths = torch.from_numpy(target.lengths)
+            self.target_offsets = torch.from_numpy(sequence_offsets(target.lengths))
+        elif self.per_step and not np.array_equal(target.lengths, sequences.lengths):
+            raise ValueError("A per-step target needs one label per step of X.")
         if self.per_step:
-            if not np.array_equal(target.lengths, sequences.lengths):
-                raise ValueError("A per-step target needs one label per step of X.")
             target = target.values
         self.target = None if target is None else torch.from_numpy(target)
         if target is not None and weight is None:
@@ -66,7 +73,8 @@ class SequenceDataset(torch.utils.data.Dataset):
         ``network_outputs``: per sequence, or per step stored end to end."""
         weight = self.weight
         if self.per_step:
-            weight = weight.repeat_interleave(self.lengths)
+            own = self.target_lengths  # the decoder's targets have their own
+            weight = weight.repeat_interleave(self.lengths if own is None else own)
         return {"target": self.target, "weight": weight}
 
 
@@ -121,15 +129,24 @@ def take_batch(dataset, index):
         values = dataset.fixed_length[index]
         width = values.shape[1]
     else:
-        # A batch of empty sequences runs on one padding step.
-        width = -(-int(lengths.max()) // _WIDTH_MULTIPLE) * _WIDTH_MULTIPLE or 1
+        width = _batch_width(lengths)
         positions = dataset.offsets[index].unsqueeze(1) + torch.arange(width)
         valid = valid_step_mask(lengths, width)
         # Zeros, then the valid steps scattered in: padding cannot poison
         # masked pooling, and a batch of empty sequences reads no data at all.
         values = _padded(dataset.values, positions, valid, fill=0)
+    inputs = {"values": values, "lengths": lengths}
     target = None
-    if dataset.target is not None:
+    if dataset.decoder_targets:
+        labels = _padded_sequences(
+            dataset.target,
+            dataset.target_lengths[index],
+            dataset.target_offsets[index],
+            fill=IGNORED_STEP,
+        )
+        inputs["targets"] = labels
+        target = {"target": labels, "weight": dataset.weight[index]}
+    elif dataset.target is not None:
         if not dataset.per_step:
             labels = dataset.target[index]
         elif fixed:
@@ -137,7 +154,21 @@ def take_batch(dataset, index):
         else:
             labels = _padded(dataset.target, positions, valid, fill=IGNORED_STEP)
         target = {"target": labels, "weight": dataset.weight[index]}
-    return {"values": values, "lengths": lengths}, target
+    return inputs, target
+
+
+def _padded_sequences(flat, lengths, offsets, *, fill):
+    """Sequences stored end to end in ``flat`` at ``offsets``, right-padded
+    with ``fill`` to a width rounded up as ``take_batch`` rounds X's."""
+    width = _batch_width(lengths)
+    positions = offsets.unsqueeze(1) + torch.arange(width)
+    return _padded(flat, positions, valid_step_mask(lengths, width), fill=fill)
+
+
+def _batch_width(lengths):
+    """The longest of ``lengths`` rounded up to ``_WIDTH_MULTIPLE``; a batch of
+    empty sequences runs on one padding step."""
+    return -(-int(lengths.max()) // _WIDTH_MULTIPLE) * _WIDTH_MULTIPLE or 1
 
 
 def _padded(flat, positions, valid, *, fill):

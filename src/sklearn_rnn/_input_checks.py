@@ -95,6 +95,15 @@ class Sequences:
         return 1 if self.values.ndim == 1 else self.values.shape[1]
 
 
+class DecoderTargets(Sequences):
+    """Target token sequences that a decoder also reads (teacher forcing).
+
+    Unlike a per-step target (a plain :class:`Sequences` of X's lengths),
+    each target sequence has its own length, and batches pass it to the
+    network as well as to the loss.
+    """
+
+
 def check_sequences(X, *, token_mode=False, n_features=None):
     """Validate any accepted form of X and return it as :class:`Sequences`.
 
@@ -171,7 +180,7 @@ def take_sequences(sequences, index):
     positions = np.arange(lengths.sum()) + np.repeat(
         starts - sequence_offsets(lengths), lengths
     )
-    return Sequences(sequences.values[positions], lengths)
+    return type(sequences)(sequences.values[positions], lengths)
 
 
 def token_ids(sequences):

@@ -307,11 +307,10 @@ class RNNLanguageModel(DensityMixin, BaseRNN):
         return sequence_log_likelihoods(net, dataset, self._predict_batch_size)
 
     def _validation_score(self, outputs, dataset):
-        weight = dataset.weight.numpy()
-        return float((outputs[:, 0] * weight).sum() / (outputs[:, 1] * weight).sum())
+        return mean_log_likelihood(outputs, dataset)
 
     def _validation_loss(self, net, outputs, dataset):
-        return -self._validation_score(outputs, dataset)
+        return -mean_log_likelihood(outputs, dataset)
 
     def _onnx_head(self):
         raise NotImplementedError(
@@ -480,6 +479,13 @@ def sequence_log_likelihoods(net, dataset, batch_size):
         result[index.numpy(), 0] = (picked * valid).sum(dim=1).cpu().numpy()
         result[index.numpy(), 1] = valid.sum(dim=1).cpu().numpy()
     return result
+
+
+def mean_log_likelihood(outputs, dataset):
+    """The weighted mean log-likelihood per predicted token of ``outputs``
+    (``sequence_log_likelihoods`` of ``dataset``): the held-out score."""
+    weight = dataset.weight.numpy()
+    return float((outputs[:, 0] * weight).sum() / (outputs[:, 1] * weight).sum())
 
 
 @torch.no_grad()
