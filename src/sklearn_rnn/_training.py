@@ -76,7 +76,8 @@ class Rollback:
             self.module_state = copy.deepcopy(net.module_.state_dict())
             self.optimizer_state = copy.deepcopy(net.optimizer_.state_dict())
             self.n_epochs = len(net.history)
-            self.token_dropout = net.module_.token_dropout
+            # Only modules that read token ids have it.
+            self.token_dropout = getattr(net.module_, "token_dropout", None)
 
     def __call__(self):
         self.estimator.__dict__.clear()
@@ -88,7 +89,8 @@ class Rollback:
             net.module_.load_state_dict(self.module_state)
             net.optimizer_.load_state_dict(self.optimizer_state)
             del net.history[self.n_epochs :]
-            net.module_.token_dropout = self.token_dropout
+            if self.token_dropout is not None:
+                net.module_.token_dropout = self.token_dropout
 
 
 def run_epochs(net, train, epochs, epochs_done, validate, owner):
@@ -179,7 +181,8 @@ def resume_net(
         # A schedule takes its base rate from "initial_lr" when present: the
         # previous fit's lr, not this one's.
         group.pop("initial_lr", None)
-    net.module_.token_dropout = token_dropout
+    if hasattr(net.module_, "token_dropout"):  # modules that read token ids
+        net.module_.token_dropout = token_dropout
     return net
 
 
