@@ -353,3 +353,19 @@ def test_onnx_export_and_save_model_refuse_with_a_reason(fitted, tmp_path):
         (TypeError, ValueError, NotImplementedError), match="RNNSeq2Seq"
     ):
         save_model(fitted, tmp_path / "model")
+
+
+def test_pairs_of_weight_zero_have_no_influence():
+    X, y = _reversal(n=100)
+    noise_X, _ = _reversal(n=30, seed=5)
+    noise_y = [x.copy() for x in noise_X]  # not reversed: the wrong target
+    weighted = RNNSeq2Seq(max_epochs=2, **FAST).fit(
+        X + noise_X, y + noise_y, sample_weight=[1.0] * 100 + [0.0] * 30
+    )
+    plain = RNNSeq2Seq(max_epochs=2, **FAST).fit(X, y)
+    for a, b in zip(
+        weighted.module_.state_dict().values(),
+        plain.module_.state_dict().values(),
+        strict=True,
+    ):
+        assert torch.equal(a, b)

@@ -53,7 +53,8 @@ _PARAMETERS = (
 
 @fill_doc(
     network=select(PARAMETERS, "cell_type"),
-    layers=select(PARAMETERS, "num_layers", "embedding_dim", "vocab_size"),
+    layers=select(PARAMETERS, "num_layers"),
+    tokens=select(PARAMETERS, "embedding_dim", "vocab_size"),
     training=select(PARAMETERS, *_PARAMETERS[4:12]),
     stopping=select(PARAMETERS, *_PARAMETERS[13:17]),
     machine=select(PARAMETERS, "lr_schedule", "callbacks", "n_threads", "distributed"),
@@ -109,6 +110,7 @@ class RNNSeq2Seq(BaseRNN):
         Dropout on the embeddings, between stacked layers and before the
         output layer.
 
+    %(tokens)s
     target_embedding_dim : int, default=64
         Size of the target token embeddings that the decoder reads.
 
@@ -141,6 +143,14 @@ class RNNSeq2Seq(BaseRNN):
         returns texts. None: y holds token sequences.
 
     %(training)s
+    early_stopping : bool, default=False
+        If True, ``fit`` holds out ``validation_fraction`` of the pairs
+        (drawn with ``random_state``), scores the held-out mean
+        log-likelihood per target token after each epoch (teacher-forced,
+        which is cheap; decoding is not run), stops when it has not improved
+        by at least ``tol`` for ``n_iter_no_change`` epochs, and restores the
+        weights of the best epoch.
+
     %(stopping)s
     clip_grad_norm : float or None, default=1.0
         Largest norm of the gradient of all weights, rescaled to it if
