@@ -34,6 +34,7 @@ OPTIONAL = {
     "dask_ml",
     # the benchmarks extra
     "seqeval",
+    "sacrebleu",
 }
 
 

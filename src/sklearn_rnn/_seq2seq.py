@@ -189,7 +189,7 @@ class RNNSeq2Seq(BaseRNN):
     Notes
     -----
     ``score`` is exact-sequence accuracy. For translation, BLEU is the usual
-    measure: ``sacrebleu.corpus_bleu(model.predict(X), [references]).score``
+    measure: ``sacrebleu.corpus_bleu(list(model.predict(X)), [references])``
     on texts; token-level measures are in the user guide.
 
     Examples
@@ -352,10 +352,13 @@ class RNNSeq2Seq(BaseRNN):
                     "empty, so there is nothing to learn."
                 )
             self.max_output_length_ = max(10, 2 * int(target_lengths.max()))
-        ids = self._token_ids(tokens)
+        return self._decoder_targets(self._token_ids(tokens), target_lengths)
+
+    def _decoder_targets(self, ids, lengths):
+        """Target ids end to end, each sequence followed by the end marker."""
         end = len(self.target_tokens_) + 1
-        ends = sequence_offsets(target_lengths) + target_lengths
-        return DecoderTargets(np.insert(ids, ends, end), target_lengths + 1)
+        ends = sequence_offsets(lengths) + lengths
+        return DecoderTargets(np.insert(ids, ends, end), lengths + 1)
 
     def _target_tokens(self, y):
         """The target tokens of y end to end, and each sequence's length."""
@@ -377,9 +380,16 @@ class RNNSeq2Seq(BaseRNN):
         except TypeError:
             raise _mixed_labels_error(tokens) from None
         if unseen.size:
+            hint = ""
+            if hasattr(self, "target_tokenizer_"):
+                hint = (
+                    " With a target_tokenizer these are its token ids; id 1 is "
+                    "its unknown token, which fit learns only if the tokenizer "
+                    "maps some training words to it (e.g. with min_freq=2)."
+                )
             raise ValueError(
                 f"y contains target tokens not seen in fit: {unseen[:10].tolist()}. "
-                "The model can only write tokens of target_tokens_."
+                f"The model can only write tokens of target_tokens_.{hint}"
             )
         return np.searchsorted(self.target_tokens_, tokens).astype(np.int64) + 1
 
@@ -544,8 +554,15 @@ class RNNSeq2Seq(BaseRNN):
             (without padding); each row sums to 1 (0 for an empty source).
         """
         if y is None:
-            y = self.predict(X)
-        dataset = self._target_dataset(X, y)
+            # The decoded ids themselves: a tokenizer's round trip through
+            # text need not give them back.
+            sources = self._check_sources(X)
+            decoded = self._decode(X)
+            lengths = np.fromiter(map(len, decoded), np.int64, count=len(decoded))
+            ids = np.concatenate([np.zeros(0, np.int64), *decoded])
+            dataset = SequenceDataset(sources, self._decoder_targets(ids, lengths))
+        else:
+            dataset = self._target_dataset(X, y)
         module, device = self.module_, self.net_.device
         result = [None] * len(dataset)
         was_training = module.training
