@@ -25,6 +25,9 @@ ESTIMATORS = [
     RNNClassifier(**FAST),
     RNNRegressor(**FAST),
     RNNTagger(**{name: FAST[name] for name in FAST if name != "conv_channels"}),
+    RNNTagger(
+        crf=True, **{name: FAST[name] for name in FAST if name != "conv_channels"}
+    ),
     RNNLanguageModel(
         hidden_size=16, embedding_dim=8, max_epochs=5, batch_size=16, random_state=0
     ),

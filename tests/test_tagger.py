@@ -1,5 +1,6 @@
 """RNNTagger: one label per step, its module, loss and per-step batching."""
 
+import itertools
 import pickle
 
 import numpy as np
@@ -13,6 +14,15 @@ from sklearn_rnn import RNNTagger
 from sklearn_rnn._batching import SequenceDataset, step_outputs, take_batch
 from sklearn_rnn._input_checks import Sequences, check_sequences
 from sklearn_rnn._nn.characters import CharacterEncoder
+from sklearn_rnn._nn.crf import (
+    CRFLoss,
+    CRFPerStepModule,
+    LinearChainCRF,
+    log_partition,
+    marginals,
+    path_score,
+    viterbi,
+)
 from sklearn_rnn._nn.loss import IGNORED_STEP, StepWeightedLoss
 from sklearn_rnn._nn.per_step import PerStepModule
 from sklearn_rnn.preprocessing import SequencePadder
@@ -399,3 +409,167 @@ def test_the_onnx_graph_tags_as_predict_does(kind):
     for i, n in enumerate(lengths):
         np.testing.assert_allclose(proba[i, :n], expected[i], rtol=1e-4, atol=1e-5)
         np.testing.assert_array_equal(labels[i, :n], tagger.predict(X[i : i + 1])[0])
+
+
+# -- the CRF output layer -------------------------------------------------------
+
+
+def _random_crf(n_labels=3, seed=0):
+    torch.manual_seed(seed)
+    crf = LinearChainCRF(n_labels)
+    with torch.no_grad():
+        for parameter in crf.parameters():
+            parameter.normal_()
+    return crf
+
+
+def _all_paths(crf, emissions, length):
+    """Every label path of one sequence and its score, by enumeration."""
+    paths = list(itertools.product(range(crf.n_labels), repeat=length))
+    scores = []
+    for path in paths:
+        score = crf.start[path[0]] + crf.end[path[-1]]
+        score = score + sum(emissions[t, label] for t, label in enumerate(path))
+        score = score + sum(crf.transitions[a, b] for a, b in itertools.pairwise(path))
+        scores.append(score)
+    return paths, torch.stack(scores).detach()
+
+
+def _crf_batch(crf, lengths, seed=0):
+    emissions = torch.randn(
+        len(lengths),
+        max(lengths),
+        crf.n_labels,
+        generator=torch.Generator().manual_seed(seed),
+    )
+    lengths = torch.tensor(lengths)
+    mask = torch.arange(emissions.shape[1]) < lengths.unsqueeze(1)
+    with torch.no_grad():
+        return emissions, crf(emissions, lengths), mask
+
+
+def test_crf_forward_viterbi_and_marginals_equal_enumeration():
+    crf = _random_crf()
+    emissions, potentials, mask = _crf_batch(crf, [4, 1, 3])
+    log_z = log_partition(potentials, mask)
+    best = viterbi(potentials, mask)
+    proba = marginals(potentials, mask)
+    for i, length in enumerate([4, 1, 3]):
+        paths, scores = _all_paths(crf, emissions[i], length)
+        torch.testing.assert_close(log_z[i], torch.logsumexp(scores, 0))
+        assert best[i, :length].tolist() == list(paths[int(scores.argmax())])
+        tags = torch.zeros(1, mask.shape[1], dtype=torch.int64)
+        tags[0, :length] = torch.tensor(paths[5 % len(paths)])
+        torch.testing.assert_close(
+            path_score(potentials[i : i + 1], tags, mask[i : i + 1])[0],
+            scores[5 % len(paths)],
+        )
+        expected = torch.zeros(length, crf.n_labels)
+        weights = torch.softmax(scores, 0)
+        for path, weight in zip(paths, weights, strict=True):
+            expected[torch.arange(length), torch.tensor(path)] += weight
+        torch.testing.assert_close(proba[i, :length], expected)
+        torch.testing.assert_close(proba[i, :length].sum(1), torch.ones(length))
+        assert not proba[i, length:].any()
+
+
+def test_crf_padding_changes_nothing():
+    crf = _random_crf()
+    emissions, potentials, mask = _crf_batch(crf, [5, 2, 0])
+    # The second sequence alone, and with garbage in its padding.
+    alone = crf(emissions[1:2, :2], torch.tensor([2]))
+    noisy = emissions[1:2].clone()
+    noisy[:, 2:] = 1e3
+    padded = crf(noisy, torch.tensor([2]))
+    for pots, m in ((alone, mask[1:2, :2]), (padded, mask[1:2])):
+        torch.testing.assert_close(
+            log_partition(pots, m), log_partition(potentials, mask)[1:2]
+        )
+        assert (
+            viterbi(pots, m)[0, :2].tolist()
+            == viterbi(potentials, mask)[1, :2].tolist()
+        )
+        torch.testing.assert_close(
+            marginals(pots, m)[0, :2], marginals(potentials, mask)[1, :2]
+        )
+    # An empty sequence: one empty path of score 0.
+    assert float(log_partition(potentials, mask)[2]) == 0.0
+    target = {"target": torch.full((1, 5), IGNORED_STEP), "weight": torch.ones(1)}
+    target["target"][0, :2] = torch.tensor([0, 2])
+    torch.testing.assert_close(
+        CRFLoss()(padded.flatten(2), target),
+        CRFLoss()(
+            alone.flatten(2),
+            {"target": target["target"][:, :2], "weight": target["weight"]},
+        ),
+    )
+
+
+def _announced(n=200, seed=0):
+    """Sequences whose one label is announced only at their last step."""
+    rng = np.random.default_rng(seed)
+    X, y = [], []
+    for length in rng.integers(3, 10, size=n):
+        x = np.zeros((length, 2))
+        x[:, 1] = rng.normal(size=length)
+        label = rng.integers(2)
+        x[-1, 0] = 1.0 if label else -1.0
+        X.append(x)
+        y.append(np.full(length, "yes" if label else "no"))
+    return X, y
+
+
+def test_the_crf_carries_what_only_transitions_can_tell():
+    # Read forwards only, a step cannot see the announcement to come: alone it
+    # guesses; the CRF learns that the label never changes and Viterbi
+    # carries the last step's label back to the first.
+    X, y = _announced()
+    X_test, y_test = _announced(seed=1)
+    kwargs = {"max_epochs": 15, "bidirectional": False, **FAST}
+    plain = RNNTagger(**kwargs).fit(X, y)
+    crf = RNNTagger(crf=True, **kwargs).fit(X, y)
+    assert isinstance(crf.module_, CRFPerStepModule)
+    assert crf.score(X_test, y_test) >= 0.85
+    assert crf.score(X_test, y_test) > plain.score(X_test, y_test) + 0.2
+    transitions = crf.module_.crf.transitions.detach()
+    assert (transitions.diagonal() > transitions.fliplr().diagonal()).all()
+    # Marginals are probabilities; predict is the best path as a whole.
+    proba = crf.predict_proba(X_test[:10])
+    for p, x in zip(proba, X_test[:10], strict=True):
+        assert p.shape == (len(x), 2)
+        np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-6)
+
+
+def test_the_crf_tagger_clones_pickles_stops_early_and_rolls_back():
+    X, y = _tokens(60)
+    tagger = RNNTagger(embedding_dim=4, max_epochs=2, crf=True, **FAST).fit(X, y)
+    assert clone(tagger).get_params()["crf"] is True
+    again = pickle.loads(pickle.dumps(tagger))
+    for old, new in zip(tagger.predict_proba(X), again.predict_proba(X), strict=True):
+        np.testing.assert_array_equal(old, new)
+    before = tagger.module_.crf.transitions.detach().clone()
+    tagger.set_params(warm_start=True)
+    with pytest.raises(ValueError, match="not in classes_"):
+        tagger.fit(X, [np.full(len(labels), "NEW") for labels in y])
+    torch.testing.assert_close(tagger.module_.crf.transitions.detach(), before)
+    with pytest.raises(ValueError, match="cannot add or remove the CRF"):
+        tagger.set_params(crf=False).fit(X, y)
+    assert tagger.n_iter_ == 2
+    stopped = RNNTagger(
+        embedding_dim=4, max_epochs=3, crf=True, early_stopping=True, **FAST
+    ).fit(X, y)
+    assert len(stopped.validation_scores_) == 3
+    assert np.isfinite(stopped.history_[:, "valid_loss"]).all()
+
+
+def test_the_crf_refuses_class_weight_and_onnx(tmp_path):
+    X, y = _tokens(20)
+    tagger = RNNTagger(embedding_dim=4, max_epochs=1, crf=True, **FAST)
+    with pytest.raises(ValueError, match="class_weight cannot be used with crf"):
+        tagger.set_params(class_weight="balanced").fit(X, y)
+    assert not hasattr(tagger, "net_")
+    tagger.set_params(class_weight=None).fit(X, y)
+    from sklearn_rnn import export_onnx
+
+    with pytest.raises(NotImplementedError, match="Viterbi"):
+        export_onnx(tagger, tmp_path / "model.onnx")

@@ -3,6 +3,7 @@
 from numbers import Integral
 
 import numpy as np
+import torch
 from scipy.special import softmax
 from sklearn.metrics import accuracy_score
 from sklearn.utils.class_weight import compute_class_weight
@@ -16,10 +17,20 @@ from ._compat import Interval, StrOptions, _fit_context
 from ._docstrings import ATTRIBUTES, PARAMETERS, fill_doc, select
 from ._input import sequence_offsets
 from ._input_checks import Sequences
+from ._nn.crf import (
+    CRFLoss,
+    CRFPerStepModule,
+    log_partition,
+    marginals,
+    path_score,
+    unflatten,
+    viterbi,
+)
 from ._nn.deployment import StepClassifierHead
 from ._nn.loss import StepWeightedLoss
 from ._nn.per_step import PerStepModule
 from ._params import RNNParameters
+from ._threads import limited_threads
 
 _PARAMETERS = (
     "cell_type",
@@ -79,9 +90,11 @@ class RNNTagger(BaseRNN):
     named entities in BIO tags, per-step activity or anomaly labels): a
     bidirectional recurrent network reads each whole sequence and a linear
     layer scores the labels at every step, trained with cross-entropy over
-    all real steps through skorch. It takes X in every form the other
-    estimators take; y holds one label sequence per sequence of X, as long as
-    the sequence without its padding (padding never gets a label).
+    all real steps through skorch (or, with ``crf=True``, a linear-chain CRF
+    on top, trained on the likelihood of whole label paths). It takes X in
+    every form the other estimators take; y holds one label sequence per
+    sequence of X, as long as the sequence without its padding (padding
+    never gets a label).
 
     X can be any of: an array of shape (n_samples, n_timesteps, n_features);
     an array of shape (n_samples, n_timesteps) of univariate sequences; a
@@ -147,7 +160,25 @@ class RNNTagger(BaseRNN):
         a dict ``{label: weight}`` (1 for labels not in it), or "balanced"
         for weights inversely proportional to the label frequencies over all
         steps of the training data. Entity tags are rare next to "O": weights
-        trade precision for recall.
+        trade precision for recall. Not with ``crf=True`` (a ValueError):
+        the CRF's loss is the log-likelihood of whole label paths, with no
+        per-step terms to weight; ``sample_weight`` still weights sequences.
+
+    crf : bool, default=False
+        Whether a linear-chain conditional random field (Lample et al.,
+        2016; Ma and Hovy, 2016) sits on top of the per-step label scores:
+        it learns a score for every pair of consecutive labels (and for the
+        first and the last label), the network is trained on the
+        log-likelihood of each whole gold label path, and ``predict``
+        returns the most likely label path of each sequence (Viterbi
+        decoding) instead of the most likely label of each step on its own.
+        Use it where labels constrain their neighbours, as BIO tags do ("I-X"
+        follows only "B-X" or "I-X"): without it, each step's label is chosen
+        alone and a path can break such rules. ``predict_proba`` then returns
+        each step's marginal probabilities under the CRF (forward-backward).
+        Costs: the network outputs ``n_classes ** 2`` scores per step, and
+        ``export_onnx`` refuses the fitted tagger (Viterbi decoding is not in
+        the graph).
 
     Attributes
     ----------
@@ -161,7 +192,10 @@ class RNNTagger(BaseRNN):
         table; None without character ids.
 
     module_ : PerStepModule
-        The fitted torch module (``net_.module_``), one output per step.
+        The fitted torch module (``net_.module_``), one output per step
+        (with ``crf=True``, a ``CRFPerStepModule`` whose outputs are the
+        CRF's flattened log-potentials and whose ``crf`` holds the learned
+        transition scores).
 
     See Also
     --------
@@ -194,6 +228,7 @@ class RNNTagger(BaseRNN):
         "char_embedding_dim": [Interval(Integral, 1, None, closed="left")],
         "char_channels": [Interval(Integral, 1, None, closed="left")],
         "class_weight": [StrOptions({"balanced"}), dict, None],
+        "crf": ["boolean"],
     }
 
     def __init__(
@@ -228,6 +263,7 @@ class RNNTagger(BaseRNN):
         char_embedding_dim=30,
         char_channels=30,
         class_weight=None,
+        crf=False,
     ):
         self.cell_type = cell_type
         self.hidden_size = hidden_size
@@ -258,15 +294,28 @@ class RNNTagger(BaseRNN):
         self.char_embedding_dim = char_embedding_dim
         self.char_channels = char_channels
         self.class_weight = class_weight
+        self.crf = crf
 
     # -- the network and its loss ----------------------------------------------
 
     _loss = "cross_entropy"
-    _module = PerStepModule
-    _criterion = StepWeightedLoss
     _output_rows = "step"
     _reads_characters = True
     _saveable = False
+
+    @property
+    def _module(self):
+        return CRFPerStepModule if self.crf else PerStepModule
+
+    @property
+    def _criterion(self):
+        return CRFLoss if self.crf else StepWeightedLoss
+
+    @property
+    def _validation_loss(self):
+        # Flat CRF potentials are no input of the training loss, which needs
+        # each sequence whole.
+        return self._crf_validation_loss if self.crf else None
 
     def _architecture(self, n_samples):
         return None
@@ -290,7 +339,7 @@ class RNNTagger(BaseRNN):
         }
 
     def _criterion_params(self):
-        return {"class_weight": self._label_weights}
+        return {} if self.crf else {"class_weight": self._label_weights}
 
     def _output_size(self):
         return len(self.classes_)
@@ -300,13 +349,33 @@ class RNNTagger(BaseRNN):
 
     def _validation_score(self, outputs, dataset):
         target = dataset.loss_target()
+        if self.crf:
+            predicted = _crf_decode(outputs, dataset.lengths.numpy(), viterbi)
+        else:
+            predicted = outputs.argmax(axis=1)
         return accuracy_score(
             target["target"].numpy(),
-            outputs.argmax(axis=1),
+            predicted,
             sample_weight=target["weight"].numpy(),
         )
 
+    def _crf_validation_loss(self, net, outputs, dataset):
+        """The CRF's training loss on the flat potentials of ``dataset``."""
+        target = dataset.target.numpy()
+        lengths = dataset.lengths.numpy()
+        weight = dataset.weight.numpy().astype(np.float64)
+        nll = _crf_decode(outputs, lengths, _negative_log_likelihood, target=target)
+        steps = (lengths * weight).sum()
+        return float((nll * weight).sum() / max(steps, 1e-12))
+
     def _onnx_head(self):
+        if self.crf:
+            raise NotImplementedError(
+                "export_onnx does not support RNNTagger(crf=True): its predict "
+                "runs Viterbi decoding, a loop over the steps with a trace "
+                "back, which the exported graph does not include. Export a "
+                "tagger fitted with crf=False."
+            )
         # The graph looks each step's label up in classes_ after the argmax.
         return StepClassifierHead(), ["label_index", "probabilities"], self.classes_
 
@@ -321,6 +390,12 @@ class RNNTagger(BaseRNN):
             incremental=incremental,
             classes=classes,
         )
+        if resume and isinstance(self.net_.module_, CRFPerStepModule) != self.crf:
+            raise ValueError(
+                f"crf={self.crf} but the fitted network was built with "
+                f"crf={not self.crf}: training it further cannot add or remove "
+                "the CRF layer. Set warm_start=False to fit a new network."
+            )
         if not resume:
             values = prepared[0].values
             has_characters = self.embedding_dim is not None and values.ndim == 2
@@ -378,6 +453,13 @@ class RNNTagger(BaseRNN):
         """``class_weight`` as one weight per entry of ``classes_``, or None."""
         if self.class_weight is None:
             return None
+        if self.crf:
+            raise ValueError(
+                "class_weight cannot be used with crf=True: the CRF's loss is "
+                "the log-likelihood of each whole label path, which has no "
+                "per-step terms to weight by label. Weight whole sequences "
+                "with sample_weight instead, or set crf=False."
+            )
         try:
             weights = compute_class_weight(
                 self.class_weight, classes=self.classes_, y=labels
@@ -406,7 +488,8 @@ class RNNTagger(BaseRNN):
             without padding. Labels are strings or integers.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weight of each sequence: every step of a sequence
-            counts with its weight in the loss.
+            counts with its weight in the loss (with ``crf=True``, the
+            sequence's negative log-likelihood counts with its weight).
 
         Returns
         -------
@@ -427,9 +510,19 @@ class RNNTagger(BaseRNN):
         -------
         proba : ndarray of shape (n_samples,), dtype object
             One float array of shape (T_i, n_classes) per sequence; columns
-            follow ``classes_`` and rows sum to 1.
+            follow ``classes_`` and rows sum to 1. With ``crf=True``, the
+            marginal probability of each label at each step given the whole
+            sequence; its argmax at each step may differ from ``predict``,
+            which returns the best path as a whole.
         """
         outputs, lengths = self._forward(X, return_lengths=True)
+        if self.crf:
+            # Decoding is small operations step by step, which more threads
+            # do not speed up: the threads an n_threads="auto" of one
+            # sequence's work gets (1), or n_threads as set.
+            with limited_threads(self._n_threads(self.module_, len(lengths), 1)):
+                proba = _crf_decode(outputs, lengths, marginals)
+            return _split(proba.astype(np.float64), lengths)
         return _split(softmax(outputs.astype(np.float64), axis=1), lengths)
 
     def predict(self, X):
@@ -444,10 +537,17 @@ class RNNTagger(BaseRNN):
         -------
         y_pred : ndarray of shape (n_samples,), dtype object
             One array of shape (T_i,) of labels from ``classes_`` per
-            sequence, T_i being its length without padding.
+            sequence, T_i being its length without padding. With
+            ``crf=True``, the most likely label path of each sequence.
         """
         outputs, lengths = self._forward(X, return_lengths=True)
-        return _split(self.classes_[outputs.argmax(axis=1)], lengths)
+        if self.crf:
+            # As in predict_proba.
+            with limited_threads(self._n_threads(self.module_, len(lengths), 1)):
+                index = _crf_decode(outputs, lengths, viterbi)
+        else:
+            index = outputs.argmax(axis=1)
+        return _split(self.classes_[index], lengths)
 
     def score(self, X, y, sample_weight=None):
         """Accuracy over all steps: the share of steps labelled correctly.
@@ -535,6 +635,63 @@ def _label_array(labels):
         if any(is_text) and not all(is_text):
             raise _mixed_labels_error(objects)
     return np.asarray(labels)
+
+
+# Sequences decoded at once by _crf_decode: bounds the padded potentials'
+# memory, (sequences, longest, n_labels ** 2) floats.
+_DECODE_BATCH = 256
+
+
+def _negative_log_likelihood(potentials, mask, target):
+    return log_partition(potentials, mask) - path_score(potentials, target, mask)
+
+
+def _crf_decode(flat, lengths, decode, *, target=None):
+    """``decode(potentials, mask)`` of flat CRF log-potentials.
+
+    ``flat`` holds every valid step's flattened log-potentials end to end
+    (``_forward``'s outputs); sequences are padded back in batches of
+    similar length. ``viterbi`` and ``marginals`` give one row per valid
+    step, returned end to end. With ``target`` (the labels of every valid
+    step, end to end), ``decode(potentials, mask, tags)`` gives one value
+    per sequence (its negative log-likelihood), returned in sequence order.
+    """
+    lengths = np.asarray(lengths, dtype=np.int64)
+    offsets = sequence_offsets(lengths)
+    n_labels = round(np.sqrt(flat.shape[1])) if flat.size else 0
+    per_sequence = target is not None
+    result = None
+    order = np.argsort(lengths, kind="stable")
+    for start in range(0, len(order), _DECODE_BATCH):
+        index = order[start : start + _DECODE_BATCH]
+        width = int(lengths[index].max()) if len(index) else 0
+        if width == 0:
+            continue
+        valid = np.arange(width) < lengths[index, None]
+        positions = offsets[index, None] + np.arange(width)
+        padded = np.zeros((len(index), width, flat.shape[1]), dtype=np.float32)
+        padded[valid] = flat[positions[valid]]
+        potentials = unflatten(torch.from_numpy(padded).double())
+        mask = torch.from_numpy(valid)
+        with torch.no_grad():
+            if per_sequence:
+                tags = np.zeros((len(index), width), dtype=np.int64)
+                tags[valid] = target[positions[valid]]
+                out = decode(potentials, mask, torch.from_numpy(tags)).numpy()
+            else:
+                out = decode(potentials, mask).numpy()[valid]
+        if result is None:
+            shape = (len(lengths),) if per_sequence else (len(flat), *out.shape[1:])
+            result = np.zeros(shape, dtype=out.dtype)
+        if per_sequence:
+            result[index] = out
+        else:
+            result[positions[valid]] = out
+    if result is None:  # no valid step at all
+        result = np.zeros(len(lengths)) if per_sequence else np.zeros(0, np.int64)
+        if decode is marginals:
+            result = np.zeros((0, n_labels))
+    return result
 
 
 def _split(flat, lengths):
