@@ -18,6 +18,10 @@ import statistics
 import time
 from dataclasses import dataclass
 
+from skorch.callbacks import Callback
+
+from sklearn_rnn import StopTraining
+
 
 @dataclass
 class Method:
@@ -128,3 +132,24 @@ def median_ratio(times, numerator, denominator, phase):
     return statistics.median(
         (x / a["n"]) / (y / b["n"]) for x, y in zip(a[phase], b[phase], strict=True)
     )
+
+
+class TimeBudget(Callback):
+    """Stop after the epoch that leaves less than an epoch's time in the budget."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+
+    def on_train_begin(self, net, **kwargs):
+        self.start_ = time.perf_counter()
+
+    def on_epoch_end(self, net, **kwargs):
+        elapsed = time.perf_counter() - self.start_
+        per_epoch = elapsed / len(net.history)
+        print(
+            f"  epoch {len(net.history)}: {per_epoch / 60:.1f} min/epoch, "
+            f"train perplexity {net.history[-1, 'train_perplexity']:.1f}",
+            flush=True,
+        )
+        if elapsed + per_epoch > self.seconds:
+            raise StopTraining

@@ -40,36 +40,15 @@ import torch
 # isort: split
 import _baselines
 import _corpora
-from skorch.callbacks import Callback
+from _timing import TimeBudget
 
-from sklearn_rnn import RNNLanguageModel, StopTraining
+from sklearn_rnn import RNNLanguageModel
 
 PUBLISHED_PTB = {
     "Kneser-Ney 5-gram (Mikolov et al., 2011)": 141.2,
     "LSTM small, 2 x 200 (Zaremba et al., 2014)": 114.5,
     "LSTM medium, 2 x 650 (Zaremba et al., 2014)": 82.7,
 }
-
-
-class TimeBudget(Callback):
-    """Stop after the epoch that leaves less than an epoch's time in the budget."""
-
-    def __init__(self, seconds):
-        self.seconds = seconds
-
-    def on_train_begin(self, net, **kwargs):
-        self.start_ = time.perf_counter()
-
-    def on_epoch_end(self, net, **kwargs):
-        elapsed = time.perf_counter() - self.start_
-        per_epoch = elapsed / len(net.history)
-        print(
-            f"  epoch {len(net.history)}: {per_epoch / 60:.1f} min/epoch, "
-            f"train perplexity {net.history[-1, 'train_perplexity']:.1f}",
-            flush=True,
-        )
-        if elapsed + per_epoch > self.seconds:
-            raise StopTraining
 
 
 def number_words(train, *others):

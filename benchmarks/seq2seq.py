@@ -52,9 +52,9 @@ from sklearn.pipeline import make_pipeline
 
 # isort: split
 import _corpora
-from skorch.callbacks import Callback
+from _timing import TimeBudget
 
-from sklearn_rnn import RNNSeq2Seq, StopTraining
+from sklearn_rnn import RNNSeq2Seq
 from sklearn_rnn.preprocessing import Tokenizer
 
 # The second settings tried: the first (lr 2e-3, batch 32, 8 epochs) still
@@ -143,21 +143,6 @@ class Spacing:
                 text += " "
             text += token
         return text
-
-
-class TimeBudget(Callback):
-    """Stop after the epoch that leaves less than an epoch's time in the budget."""
-
-    def __init__(self, seconds):
-        self.seconds = seconds
-
-    def on_train_begin(self, net, **kwargs):
-        self.start_ = time.perf_counter()
-
-    def on_epoch_end(self, net, **kwargs):
-        elapsed = time.perf_counter() - self.start_
-        if elapsed * (len(net.history) + 1) / len(net.history) > self.seconds:
-            raise StopTraining
 
 
 def bible_model(minutes=15, **changes):
