@@ -18,6 +18,8 @@ import statistics
 import time
 from dataclasses import dataclass
 
+import numpy as np
+import torch
 from skorch.callbacks import Callback
 
 from sklearn_rnn import StopTraining
@@ -132,6 +134,29 @@ def median_ratio(times, numerator, denominator, phase):
     return statistics.median(
         (x / a["n"]) / (y / b["n"]) for x, y in zip(a[phase], b[phase], strict=True)
     )
+
+
+def interleaved_times(ours, loop, repeats):
+    """Seconds of ``repeats`` runs of two functions, in turn, after one
+    untimed warm-up of each: {"ours": [s], "loop": [s]}."""
+    ours(), loop()
+    times = {"ours": [], "loop": []}
+    for _ in range(repeats):
+        for side, function in (("ours", ours), ("loop", loop)):
+            start = time.perf_counter()
+            function()
+            times[side].append(time.perf_counter() - start)
+    return times
+
+
+def padded_ids(arrays, fill):
+    """Integer arrays right-padded with ``fill`` as a tensor, and their lengths:
+    the padding a hand-written loop does."""
+    width = max(map(len, arrays))
+    out = np.full((len(arrays), width), fill, dtype=np.int64)
+    for i, a in enumerate(arrays):
+        out[i, : len(a)] = a
+    return torch.from_numpy(out), torch.tensor([len(a) for a in arrays])
 
 
 class TimeBudget(Callback):

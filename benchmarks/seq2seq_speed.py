@@ -33,14 +33,13 @@ nothing else running::
 
 import argparse
 import statistics
-import time
 
 import numpy as np
 import torch
 from torch import nn
 
 # isort: split
-from _timing import LoadMonitor
+from _timing import LoadMonitor, interleaved_times, padded_ids
 
 from sklearn_rnn import RNNSeq2Seq
 from sklearn_rnn._nn.seq2seq import Seq2SeqModule
@@ -75,14 +74,6 @@ def make_data(n, seed=0):
     return X, y
 
 
-def _padded(arrays, fill):
-    width = max(map(len, arrays))
-    out = np.full((len(arrays), width), fill, dtype=np.int64)
-    for i, a in enumerate(arrays):
-        out[i, : len(a)] = a
-    return torch.from_numpy(out), torch.tensor([len(a) for a in arrays])
-
-
 def hand_training(module, sources, targets, epochs, seed=0):
     """Teacher forcing over shuffled padded batches, masked cross-entropy, Adam."""
     torch.manual_seed(seed)
@@ -90,8 +81,8 @@ def hand_training(module, sources, targets, epochs, seed=0):
     module.train()
     for _ in range(epochs):
         for index in torch.randperm(len(sources)).split(BATCH):
-            x, lengths = _padded([sources[i] for i in index], 0)
-            t, _ = _padded([targets[i] for i in index], -100)
+            x, lengths = padded_ids([sources[i] for i in index], 0)
+            t, _ = padded_ids([targets[i] for i in index], -100)
             optimizer.zero_grad()
             out = module(x, lengths, t)
             loss = nn.functional.cross_entropy(out.transpose(1, 2), t)
@@ -105,7 +96,7 @@ def hand_greedy(module, sources, max_length):
     module.eval()
     decoded = []
     for start in range(0, len(sources), PREDICT_BATCH):
-        x, lengths = _padded(sources[start : start + PREDICT_BATCH], 0)
+        x, lengths = padded_ids(sources[start : start + PREDICT_BATCH], 0)
         memory, mask, state = module.encode(x, lengths)
         end = module.begin
         ids = torch.full((len(x),), end)
@@ -125,19 +116,9 @@ def hand_greedy(module, sources, max_length):
     return decoded
 
 
-def timed(function):
-    start = time.perf_counter()
-    function()
-    return time.perf_counter() - start
-
-
 def compare(name, ours, loop, repeats):
     """Median seconds of each side and the median of the per-repeat ratios."""
-    ours(), loop()  # warm-up, untimed
-    times = {"ours": [], "loop": []}
-    for _ in range(repeats):
-        times["ours"].append(timed(ours))
-        times["loop"].append(timed(loop))
+    times = interleaved_times(ours, loop, repeats)
     for side, values in times.items():
         print(f"  {name}, {side} seconds: {', '.join(f'{v:.2f}' for v in values)}")
     ratio = statistics.median(

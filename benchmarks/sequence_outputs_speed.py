@@ -27,11 +27,13 @@ nothing else running::
 
 import argparse
 import statistics
-import time
 
 import numpy as np
 import torch
 from torch import nn
+
+# isort: split
+from _timing import interleaved_times, padded_ids
 
 from sklearn_rnn import RNNLanguageModel, RNNTagger
 from sklearn_rnn._nn.per_step import PerStepModule
@@ -51,14 +53,6 @@ def make_data(n, seed=0):
     return X, y
 
 
-def _padded(arrays, fill):
-    width = max(map(len, arrays))
-    out = np.full((len(arrays), width), fill, dtype=np.int64)
-    for i, a in enumerate(arrays):
-        out[i, : len(a)] = a
-    return torch.from_numpy(out), torch.tensor([len(a) for a in arrays])
-
-
 def hand_loop(module, inputs, targets, epochs, seed=0):
     """The loop a PyTorch user writes: shuffled batches padded to their
     longest member, masked cross-entropy, Adam."""
@@ -67,8 +61,8 @@ def hand_loop(module, inputs, targets, epochs, seed=0):
     module.train()
     for _ in range(epochs):
         for index in torch.randperm(len(inputs)).split(BATCH):
-            x, lengths = _padded([inputs[i] for i in index], 0)
-            t, _ = _padded([targets[i] for i in index], -100)
+            x, lengths = padded_ids([inputs[i] for i in index], 0)
+            t, _ = padded_ids([targets[i] for i in index], -100)
             optimizer.zero_grad()
             out = module(x, lengths)
             loss = nn.functional.cross_entropy(out.transpose(1, 2), t)
@@ -89,18 +83,8 @@ def hand_generation(module, n_samples, max_length, begin, seed=0):
         ids = torch.multinomial(probs, 1, generator=generator).squeeze(1)
 
 
-def timed(function):
-    start = time.perf_counter()
-    function()
-    return time.perf_counter() - start
-
-
 def compare(name, ours, loop, n_tokens, repeats):
-    ours(), loop()  # warm-up, untimed
-    times = {"ours": [], "loop": []}
-    for _ in range(repeats):
-        times["ours"].append(timed(ours))
-        times["loop"].append(timed(loop))
+    times = interleaved_times(ours, loop, repeats)
     ratios = [a / b for a, b in zip(times["ours"], times["loop"], strict=True)]
     ratio = statistics.median(ratios)
     rate_ours = n_tokens / statistics.median(times["ours"])
