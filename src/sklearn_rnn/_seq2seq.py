@@ -7,7 +7,7 @@ import torch
 from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import _MIN_PREDICT_BATCH_SIZE, BaseRNN
+from ._base import BaseRNN
 from ._batching import SequenceDataset, sorted_batches
 from ._classifier import _mixed_labels_error
 from ._compat import HasMethods, Interval, StrOptions, _fit_context
@@ -19,7 +19,7 @@ from ._nn.decoding import beam_search, greedy_decode
 from ._nn.loss import StepWeightedLoss
 from ._nn.seq2seq import ATTENTION_SCORES, Seq2SeqModule
 from ._params import RNNParameters
-from ._tagger import _label_array
+from ._tagger import _concatenate_labels, _label_array
 from ._threads import limited_threads
 
 _PARAMETERS = (
@@ -326,12 +326,6 @@ class RNNSeq2Seq(BaseRNN):
     def _extra_callbacks(self):
         return [("perplexity", Perplexity())]
 
-    @property
-    def _predict_batch_size(self):
-        # Teacher-forced scoring holds the scores of the whole target
-        # vocabulary at every step of a batch.
-        return self.batch_size
-
     # -- the target -------------------------------------------------------------------
 
     def _encode_target(
@@ -398,7 +392,6 @@ class RNNSeq2Seq(BaseRNN):
 
     def _target_dataset(self, X, y):
         """Sources and encoded targets for teacher-forced scoring."""
-        check_is_fitted(self, "net_")
         sequences = self._check_sources(X)
         if len(y) != len(sequences.lengths):
             raise ValueError(
@@ -411,7 +404,9 @@ class RNNSeq2Seq(BaseRNN):
 
     def _network_outputs(self, net, dataset):
         """Per pair: (log-likelihood of the target, its tokens + end marker)."""
-        return sequence_log_likelihoods(net, dataset, self._predict_batch_size)
+        # Training batches, not prediction's larger ones: teacher-forced
+        # scoring holds the whole target vocabulary at every step of a batch.
+        return sequence_log_likelihoods(net, dataset, self.batch_size)
 
     def _validation_score(self, outputs, dataset):
         return mean_log_likelihood(outputs, dataset)
@@ -469,7 +464,7 @@ class RNNSeq2Seq(BaseRNN):
             ``target_tokenizer``, one text per source (its
             ``inverse_transform``).
         """
-        decoded = self._decode(X)
+        decoded = self._decode(self._check_sources(X))
         if self.target_tokenizer is not None:
             texts = self.target_tokenizer_.inverse_transform(
                 [self.target_tokens_[ids - 1] for ids in decoded]
@@ -497,13 +492,14 @@ class RNNSeq2Seq(BaseRNN):
         score : float
             Weighted share of exact matches.
         """
-        decoded = self._decode(X)
+        sources = self._check_sources(X)
         tokens, lengths = self._target_tokens(y)
-        if len(lengths) != len(decoded):
+        if len(lengths) != len(sources.lengths):
             raise ValueError(
-                f"X has {len(decoded)} sequences but y has {len(lengths)} target "
-                "sequences; they must have the same length."
+                f"X has {len(sources.lengths)} sequences but y has {len(lengths)} "
+                "target sequences; they must have the same length."
             )
+        decoded = self._decode(sources)
         starts = sequence_offsets(lengths)
         predicted = [self.target_tokens_[ids - 1] for ids in decoded]
         correct = np.array(
@@ -560,7 +556,7 @@ class RNNSeq2Seq(BaseRNN):
             # The decoded ids themselves: a tokenizer's round trip through
             # text need not give them back.
             sources = self._check_sources(X)
-            decoded = self._decode(X)
+            decoded = self._decode(sources)
             lengths = np.fromiter(map(len, decoded), np.int64, count=len(decoded))
             ids = np.concatenate([np.zeros(0, np.int64), *decoded])
             dataset = SequenceDataset(sources, self._decoder_targets(ids, lengths))
@@ -590,19 +586,20 @@ class RNNSeq2Seq(BaseRNN):
     # -- decoding -------------------------------------------------------------------
 
     def _check_sources(self, X):
+        check_is_fitted(self, "net_")
         sequences = check_sequences(
             X, token_mode=self.embedding_dim is not None, n_features=self.n_features_in_
         )
         self._check_matches_fit(sequences, read_feature_names(X))
         return sequences
 
-    def _decode(self, X):
-        """Target ids (from 1) decoded for each source of X, in X's order."""
-        check_is_fitted(self, "net_")
-        dataset = SequenceDataset(self._check_sources(X))
+    def _decode(self, sources):
+        """Target ids (from 1) decoded for each of the checked ``sources``
+        (``_check_sources``), in their order."""
+        dataset = SequenceDataset(sources)
         max_length = self.max_output_length or self.max_output_length_
         module, device = self.module_, self.net_.device
-        batch_size = max(self.batch_size, _MIN_PREDICT_BATCH_SIZE)
+        batch_size = self._predict_batch_size
         decoded = [None] * len(dataset)
         was_training = module.training
         module.eval()
@@ -637,7 +634,6 @@ class RNNSeq2Seq(BaseRNN):
         tags = super().__sklearn_tags__()
         tags.target_tags.single_output = False
         tags.target_tags.multi_output = True
-        tags.non_deterministic = False
         return tags
 
 
@@ -671,10 +667,7 @@ def _flat_target_tokens(y):
     lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
     if not pieces:
         return np.empty(0, dtype=np.int64), lengths
-    kinds = {piece.dtype.kind for piece in pieces if piece.size}
-    if len(kinds) > 1 and not kinds <= set("iu"):
-        pieces = [piece.astype(object) for piece in pieces]
-    return np.concatenate(pieces), lengths
+    return _concatenate_labels(pieces), lengths
 
 
 def _check_texts(y):

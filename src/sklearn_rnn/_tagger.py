@@ -20,9 +20,8 @@ from ._input_checks import Sequences
 from ._nn.crf import (
     CRFLoss,
     CRFPerStepModule,
-    log_partition,
     marginals,
-    path_score,
+    negative_log_likelihood,
     unflatten,
     viterbi,
 )
@@ -364,7 +363,7 @@ class RNNTagger(BaseRNN):
         target = dataset.target.numpy()
         lengths = dataset.lengths.numpy()
         weight = dataset.weight.numpy().astype(np.float64)
-        nll = _crf_decode(outputs, lengths, _negative_log_likelihood, target=target)
+        nll = _crf_decode(outputs, lengths, negative_log_likelihood, target=target)
         steps = (lengths * weight).sum()
         return float((nll * weight).sum() / max(steps, 1e-12))
 
@@ -618,6 +617,12 @@ def _flat_labels(y, lengths):
         pieces.append(labels)
     if not pieces:
         return np.empty(0)
+    return _concatenate_labels(pieces)
+
+
+def _concatenate_labels(pieces):
+    """Label arrays end to end; arrays of different kinds (but all integers)
+    as objects, so that NumPy does not turn numbers into strings."""
     kinds = {piece.dtype.kind for piece in pieces if piece.size}
     if len(kinds) > 1 and not kinds <= set("iu"):
         pieces = [piece.astype(object) for piece in pieces]
@@ -640,10 +645,6 @@ def _label_array(labels):
 # Sequences decoded at once by _crf_decode: bounds the padded potentials'
 # memory, (sequences, longest, n_labels ** 2) floats.
 _DECODE_BATCH = 256
-
-
-def _negative_log_likelihood(potentials, mask, target):
-    return log_partition(potentials, mask) - path_score(potentials, target, mask)
 
 
 def _crf_decode(flat, lengths, decode, *, target=None):

@@ -21,6 +21,8 @@ transitions with the rest). The functions below take them as
 the valid steps of each sequence come first, as in a right-padded batch.
 """
 
+import collections
+
 import torch
 from torch import nn
 
@@ -28,17 +30,27 @@ from .loss import IGNORED_STEP
 from .per_step import PerStepModule
 
 
-def log_partition(potentials, mask):
-    """log Z of each sequence by the forward algorithm, (batch,).
+def _forward_scores(potentials, mask):
+    """The forward algorithm's ``alpha`` after each step, (batch, n_labels).
 
     ``alpha[j]`` is the log of the summed exponentiated scores of all
-    prefixes ending in label ``j``; padded steps leave it unchanged. A
-    sequence with no valid step has log Z = 0 (one empty path).
+    prefixes ending in label ``j``; padded steps leave it unchanged.
     """
     alpha = potentials[:, 0, 0]
+    yield alpha
     for t in range(1, potentials.shape[1]):
         step = torch.logsumexp(alpha.unsqueeze(2) + potentials[:, t], dim=1)
         alpha = torch.where(mask[:, t : t + 1], step, alpha)
+        yield alpha
+
+
+def log_partition(potentials, mask):
+    """log Z of each sequence by the forward algorithm, (batch,).
+
+    A sequence with no valid step has log Z = 0 (one empty path).
+    """
+    # Only the last alpha matters: the earlier ones are freed on the way.
+    (alpha,) = collections.deque(_forward_scores(potentials, mask), maxlen=1)
     return torch.where(mask[:, 0], torch.logsumexp(alpha, dim=1), 0.0)
 
 
@@ -51,6 +63,11 @@ def path_score(potentials, tags, mask):
     n_labels = potentials.shape[-1]
     flat = potentials.flatten(2).gather(2, (previous * n_labels + tags).unsqueeze(2))
     return (flat.squeeze(2) * mask).sum(dim=1)
+
+
+def negative_log_likelihood(potentials, mask, tags):
+    """-log p(``tags`` | sequence) of each sequence, (batch,)."""
+    return log_partition(potentials, mask) - path_score(potentials, tags, mask)
 
 
 def viterbi(potentials, mask):
@@ -80,10 +97,7 @@ def marginals(potentials, mask):
     Zero at padded steps; each valid step's row sums to 1.
     """
     n_steps = potentials.shape[1]
-    alphas = [potentials[:, 0, 0]]
-    for t in range(1, n_steps):
-        step = torch.logsumexp(alphas[-1].unsqueeze(2) + potentials[:, t], dim=1)
-        alphas.append(torch.where(mask[:, t : t + 1], step, alphas[-1]))
+    alphas = list(_forward_scores(potentials, mask))
     # beta[j]: log of the summed scores of all suffixes after label j at step
     # t; 0 at the last valid step and beyond.
     betas = [torch.zeros_like(alphas[0])]
@@ -168,7 +182,7 @@ class CRFLoss(nn.Module):
         mask = target != IGNORED_STEP
         potentials = unflatten(y_pred)
         tags = target.masked_fill(~mask, 0)
-        nll = log_partition(potentials, mask) - path_score(potentials, tags, mask)
+        nll = negative_log_likelihood(potentials, mask, tags)
         weight = weight.to(nll.dtype)
         steps = (mask.sum(dim=1) * weight).sum()
         return (nll * weight).sum() / steps.clamp(min=1e-12)

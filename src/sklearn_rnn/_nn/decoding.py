@@ -72,7 +72,7 @@ def beam_search(module, values, lengths, max_length, beam_width, length_penalty)
     history = torch.zeros(batch, width, 0, dtype=torch.long)
     ids = torch.full((batch * width,), end, dtype=torch.long, device=device)
     finished = [[] for _ in range(batch)]
-    done = np.zeros(batch, dtype=bool)
+    n_finished = np.zeros(batch, dtype=np.int64)
     rows = torch.arange(batch).unsqueeze(1)
     for _ in range(max_length):
         output, state, _ = module.step(ids, state, memory, mask)
@@ -84,23 +84,24 @@ def beam_search(module, values, lengths, max_length, beam_width, length_penalty)
         beam, token = top_index // n_outputs, top_index % n_outputs
         is_end = token == end
         # Finished: an end marker that would have made the beam.
+        done = n_finished >= width  # before this step's hypotheses
         for b, j in torch.nonzero(is_end[:, :width]).tolist():
             if not done[b] and math.isfinite(top_scores[b, j]):
                 tokens = history[b, beam[b, j]]
                 _finish(finished[b], top_scores[b, j], tokens, length_penalty)
+                n_finished[b] += 1
         # Alive: the best width candidates that do not end.
         rank = torch.cumsum(~is_end, dim=1) - 1
         keep = torch.nonzero(~is_end & (rank < width))[:, 1].view(batch, width)
         beam, token = beam.gather(1, keep), token.gather(1, keep)
         scores = top_scores.gather(1, keep)
         history = torch.cat([history[rows, beam], token.unsqueeze(2)], dim=2)
-        done |= np.array([len(f) >= width for f in finished])
-        if done.all():
+        if (n_finished >= width).all():
             break
         chosen = (rows * width + beam).view(-1).to(device)
         state = _map_state(state, lambda s, c=chosen: s.index_select(1, c))
         ids = token.view(-1).to(device)
-    for b in np.flatnonzero(~done):
+    for b in np.flatnonzero(n_finished < width):
         for j in range(width):
             if math.isfinite(scores[b, j]):
                 _finish(finished[b], scores[b, j], history[b, j], length_penalty)
