@@ -171,9 +171,16 @@ class TimeBudget(Callback):
     def on_epoch_end(self, net, **kwargs):
         elapsed = time.perf_counter() - self.start_
         per_epoch = elapsed / len(net.history)
+        row = net.history[-1]
+        # No training perplexity where the loss is not the log-likelihood
+        # (label smoothing): the loss then.
+        progress = (
+            f"train perplexity {row['train_perplexity']:.1f}"
+            if "train_perplexity" in row
+            else f"train loss {row['train_loss']:.3f}"
+        )
         print(
-            f"  epoch {len(net.history)}: {per_epoch / 60:.1f} min/epoch, "
-            f"train perplexity {net.history[-1, 'train_perplexity']:.1f}",
+            f"  epoch {len(net.history)}: {per_epoch / 60:.1f} min/epoch, {progress}",
             flush=True,
         )
         if elapsed + per_epoch > self.seconds:

@@ -300,7 +300,90 @@ def test_verbose_log_shows_perplexity(capsys):
     assert "train_perplexity" in capsys.readouterr().out
 
 
+def test_label_smoothing_trains_on_the_smoothed_loss_and_scores_unsmoothed():
+    X, y = _reversal(n=200)
+    params = {"max_epochs": 15, "early_stopping": True, **FAST}
+    plain = RNNSeq2Seq(**params).fit(X, y)
+    smoothed = RNNSeq2Seq(label_smoothing=0.2, **params).fit(X, y)
+    # No distribution has a smoothed loss below the entropy of the smoothed
+    # target: 0.8 of it on the token, 0.2 spread over the K = 8 outputs
+    # (6 tokens, the end marker and padding). The plain loss goes below it.
+    k, share = 8, 0.2 / 8
+    floor = -(1 - 0.2 + share) * math.log(1 - 0.2 + share)
+    floor -= (k - 1) * share * math.log(share)
+    assert plain.loss_curve_[-1] < floor <= smoothed.loss_curve_[-1]
+    history = smoothed.history_[-1]
+    assert "train_perplexity" not in history
+    assert history["valid_perplexity"] == pytest.approx(
+        math.exp(-smoothed.validation_scores_[-1])
+    )
+    assert "train_perplexity" in plain.history_[-1]
+
+
+def test_label_smoothing_is_torch_cross_entropy_with_weights():
+    from sklearn_rnn._nn.loss import StepWeightedLoss
+
+    torch.manual_seed(0)
+    logits = torch.randn(2, 3, 5)
+    target = torch.tensor([[1, 4, -100], [0, 2, 3]])
+    weight = torch.tensor([1.0, 3.0])
+    loss = StepWeightedLoss(label_smoothing=0.3)(
+        logits, {"target": target, "weight": weight}
+    )
+    per_step = torch.nn.functional.cross_entropy(
+        logits.reshape(6, 5),
+        target.reshape(6),
+        reduction="none",
+        label_smoothing=0.3,
+    )
+    step_weight = torch.tensor([1.0, 1.0, 0.0, 3.0, 3.0, 3.0])
+    torch.testing.assert_close(
+        loss, (per_step * step_weight).sum() / step_weight.sum()
+    )
+
+
+def test_token_dropout_replaces_source_ids_by_unknown_in_training_only():
+    module = _random_module(token_dropout=0.5)
+    seen = []
+    module.embedding.register_forward_hook(
+        lambda layer, args, output: seen.append(args[0].clone())
+    )
+    values = torch.randint(2, 6, (64, 10))
+    lengths = torch.full((64,), 10)
+    lengths[0] = 4
+    targets = torch.ones(64, 3, dtype=torch.long)
+    module(values, lengths, targets)  # eval mode: nothing dropped
+    module.train()
+    torch.manual_seed(1)
+    module(values, lengths, targets)
+    evaluated, trained = seen
+    torch.testing.assert_close(evaluated[1:], values[1:])
+    dropped = trained != evaluated
+    assert (trained[dropped] == 1).all()
+    assert 0.4 < dropped[1:].float().mean() < 0.6
+    assert not dropped[0, 4:].any()  # padding stays padding
+
+
+def test_token_dropout_reaches_the_fitted_module():
+    X, y = _reversal(n=50)
+    model = RNNSeq2Seq(max_epochs=1, token_dropout=0.2, **FAST).fit(X, y)
+    assert model.module_.token_dropout == 0.2
+
+
 # -- bad input ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"label_smoothing": 1.0}, "label_smoothing"),
+        ({"label_smoothing": -0.1}, "label_smoothing"),
+        ({"token_dropout": 1.0}, "token_dropout"),
+    ],
+)
+def test_bad_regularization_is_refused(params, match):
+    with pytest.raises(ValueError, match=match):
+        RNNSeq2Seq(max_epochs=1, **FAST, **params).fit([[1, 2], [3]], [[1], [2]])
 
 
 @pytest.mark.parametrize(

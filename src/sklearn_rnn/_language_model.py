@@ -451,11 +451,21 @@ class RNNLanguageModel(DensityMixin, BaseRNN):
 
 
 class Perplexity(Callback):
-    """Record ``exp`` of the epoch's mean loss per token, for the log."""
+    """Record ``exp`` of the epoch's mean loss per token, for the log.
+
+    ``train=False`` leaves out the training perplexity, for a training loss
+    that is not the negative log-likelihood (label smoothing).
+    """
+
+    def __init__(self, train=True):
+        self.train = train
 
     def on_epoch_end(self, net, **kwargs):
         row = net.history[-1]
-        net.history.record("train_perplexity", math.exp(min(row["train_loss"], 700)))
+        if self.train:
+            net.history.record(
+                "train_perplexity", math.exp(min(row["train_loss"], 700))
+            )
         if "valid_loss" in row:
             net.history.record(
                 "valid_perplexity", math.exp(min(row["valid_loss"], 700))

@@ -51,12 +51,17 @@ class StepWeightedLoss(nn.Module):
     shape (batch, time) and ``weight`` (batch,); or steps stored end to end,
     ``y_pred`` (steps, classes) with ``target`` and ``weight`` of shape
     (steps,).
+
+    ``label_smoothing`` is torch's: each step's target becomes a mixture of
+    its label (weight ``1 - label_smoothing``) and the uniform distribution
+    over the classes.
     """
 
-    def __init__(self, class_weight=None):
+    def __init__(self, class_weight=None, label_smoothing=0.0):
         super().__init__()
         weight = None if class_weight is None else torch.as_tensor(class_weight)
         self.register_buffer("class_weight", weight)
+        self.label_smoothing = label_smoothing
 
     def forward(self, y_pred, y_true):
         target, weight = y_true["target"], y_true["weight"]
@@ -68,7 +73,11 @@ class StepWeightedLoss(nn.Module):
         if class_weight is not None:
             class_weight = class_weight.to(y_pred.dtype)
         losses = nn.functional.cross_entropy(
-            y_pred, target, weight=class_weight, reduction="none"
+            y_pred,
+            target,
+            weight=class_weight,
+            reduction="none",
+            label_smoothing=self.label_smoothing,
         )
         weight = weight.to(losses.dtype)
         return (losses * weight).sum() / weight.sum().clamp(min=1e-12)

@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from .masking import masked_mean, valid_step_mask
-from .module import _is_traced, check_cell_type, token_embedding
+from .module import _drop_tokens, _is_traced, check_cell_type, token_embedding
 from .recurrent import build_core
 
 ATTENTION_SCORES = ("general", "additive")
@@ -96,6 +96,9 @@ class Seq2SeqModule(nn.Module):
         Size of the target token embeddings the decoder reads.
     attention : {"general", "additive"}, default="general"
         The attention score; see :class:`Attention`.
+    token_dropout : float, default=0.0
+        Token mode, training only: the share of source token ids replaced by
+        the unknown id 1 (source word dropout, Sennrich and Zhang, 2019).
     """
 
     def __init__(
@@ -112,9 +115,13 @@ class Seq2SeqModule(nn.Module):
         vocab_size=None,
         target_embedding_dim=64,
         attention="general",
+        token_dropout=0.0,
     ):
         super().__init__()
         check_cell_type(cell_type)
+        if not 0 <= token_dropout < 1:
+            raise ValueError(f"token_dropout must be in [0, 1); got {token_dropout!r}.")
+        self.token_dropout = token_dropout
         self.cell_type = cell_type
         self.num_layers = num_layers
         self.hidden_size = hidden_size
@@ -189,7 +196,10 @@ class Seq2SeqModule(nn.Module):
         if self.embedding is None:
             inputs = values.masked_fill(~mask.unsqueeze(2), 0)
         else:
-            inputs = self.input_dropout(self.embedding(values.masked_fill(~mask, 0)))
+            ids = values.masked_fill(~mask, 0)
+            if self.training and self.token_dropout > 0:
+                ids = _drop_tokens(ids, self.token_dropout)
+            inputs = self.input_dropout(self.embedding(ids))
         if self.bidirectional:
             memory = self.encoder(inputs, lengths)
         else:
