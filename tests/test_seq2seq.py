@@ -337,9 +337,7 @@ def test_label_smoothing_is_torch_cross_entropy_with_weights():
         label_smoothing=0.3,
     )
     step_weight = torch.tensor([1.0, 1.0, 0.0, 3.0, 3.0, 3.0])
-    torch.testing.assert_close(
-        loss, (per_step * step_weight).sum() / step_weight.sum()
-    )
+    torch.testing.assert_close(loss, (per_step * step_weight).sum() / step_weight.sum())
 
 
 def test_token_dropout_replaces_source_ids_by_unknown_in_training_only():
