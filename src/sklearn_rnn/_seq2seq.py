@@ -140,7 +140,7 @@ class RNNSeq2Seq(BaseRNN):
         more and cost at least that factor more time: the decoder runs on
         ``beam_width`` rows per source, and a source is done only once that
         many hypotheses have ended (on the Greek-English benchmark, a beam
-        of 5 took 7 to 9 times as long as greedy decoding).
+        of 5 took 4 to 9 times as long as greedy decoding).
 
     length_penalty : float, default=0.0
         Beam search only: the winning hypothesis has the highest
