@@ -562,6 +562,20 @@ def test_the_crf_tagger_clones_pickles_stops_early_and_rolls_back():
     assert np.isfinite(stopped.history_[:, "valid_loss"]).all()
 
 
+@pytest.mark.parametrize("crf", [False, True])
+def test_empty_sequences_get_empty_outputs_of_the_right_shape(crf):
+    X, y = _both_sides(n=40)
+    tagger = RNNTagger(max_epochs=1, crf=crf, **FAST).fit(X, y)
+    empty = [np.zeros((0, 2)), np.zeros((0, 2))]
+    for labels in tagger.predict(empty):
+        assert labels.shape == (0,)
+    for proba in tagger.predict_proba(empty):
+        assert proba.shape == (0, len(tagger.classes_))
+    proba = tagger.predict_proba([X[0], np.zeros((0, 2))])
+    assert proba[0].shape == (len(X[0]), len(tagger.classes_))
+    assert proba[1].shape == (0, len(tagger.classes_))
+
+
 def test_the_crf_refuses_class_weight_and_onnx(tmp_path):
     X, y = _tokens(20)
     tagger = RNNTagger(embedding_dim=4, max_epochs=1, crf=True, **FAST)

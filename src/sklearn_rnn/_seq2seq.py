@@ -137,10 +137,10 @@ class RNNSeq2Seq(BaseRNN):
     beam_width : int, default=1
         Hypotheses kept at each decoding step of ``predict``: 1 is greedy
         decoding (the most likely token at each step); larger widths search
-        more and cost at least that factor more time: the decoder runs on
+        more and cost several times the time: the decoder runs on
         ``beam_width`` rows per source, and a source is done only once that
-        many hypotheses have ended (on the Greek-English benchmark, a beam
-        of 5 took 4 to 9 times as long as greedy decoding).
+        many hypotheses have ended (in the Greek-English benchmark's runs 4
+        and 5, a beam of 5 took 4 to 9 times as long as greedy decoding).
 
     length_penalty : float, default=0.0
         Beam search only: the winning hypothesis has the highest

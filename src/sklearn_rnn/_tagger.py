@@ -11,7 +11,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseRNN
-from ._batching import step_outputs
+from ._batching import _padded, step_outputs
 from ._classifier import _label_encoder, _mixed_labels_error
 from ._compat import Interval, StrOptions, _fit_context
 from ._docstrings import ATTRIBUTES, PARAMETERS, fill_doc, select
@@ -659,39 +659,27 @@ def _crf_decode(flat, lengths, decode, *, target=None):
     """
     lengths = np.asarray(lengths, dtype=np.int64)
     offsets = sequence_offsets(lengths)
-    n_labels = round(np.sqrt(flat.shape[1])) if flat.size else 0
-    per_sequence = target is not None
+    flat = torch.from_numpy(flat)
     result = None
     order = np.argsort(lengths, kind="stable")
     for start in range(0, len(order), _DECODE_BATCH):
         index = order[start : start + _DECODE_BATCH]
-        width = int(lengths[index].max()) if len(index) else 0
-        if width == 0:
-            continue
-        valid = np.arange(width) < lengths[index, None]
-        positions = offsets[index, None] + np.arange(width)
-        padded = np.zeros((len(index), width, flat.shape[1]), dtype=np.float32)
-        padded[valid] = flat[positions[valid]]
-        potentials = unflatten(torch.from_numpy(padded).double())
-        mask = torch.from_numpy(valid)
+        # A batch of empty sequences runs on one padding step, which every
+        # decoding masks out, so that the result has its shape.
+        width = max(int(lengths[index].max()), 1)
+        valid = torch.from_numpy(np.arange(width) < lengths[index, None])
+        positions = torch.from_numpy(offsets[index, None] + np.arange(width))
+        potentials = unflatten(_padded(flat, positions, valid, fill=0.0).double())
         with torch.no_grad():
-            if per_sequence:
-                tags = np.zeros((len(index), width), dtype=np.int64)
-                tags[valid] = target[positions[valid]]
-                out = decode(potentials, mask, torch.from_numpy(tags)).numpy()
+            if target is None:
+                out = decode(potentials, valid)[valid].numpy()
             else:
-                out = decode(potentials, mask).numpy()[valid]
+                tags = _padded(torch.from_numpy(target), positions, valid, fill=0)
+                out = decode(potentials, valid, tags).numpy()
         if result is None:
-            shape = (len(lengths),) if per_sequence else (len(flat), *out.shape[1:])
-            result = np.zeros(shape, dtype=out.dtype)
-        if per_sequence:
-            result[index] = out
-        else:
-            result[positions[valid]] = out
-    if result is None:  # no valid step at all
-        result = np.zeros(len(lengths)) if per_sequence else np.zeros(0, np.int64)
-        if decode is marginals:
-            result = np.zeros((0, n_labels))
+            rows = len(flat) if target is None else len(lengths)
+            result = np.zeros((rows, *out.shape[1:]), dtype=out.dtype)
+        result[positions[valid].numpy() if target is None else index] = out
     return result
 
 

@@ -43,6 +43,11 @@ def _drop_tokens(ids, rate):
     return ids.masked_fill(dropped, _OOV_ID)
 
 
+def check_token_dropout(rate):
+    if not 0 <= rate < 1:
+        raise ValueError(f"token_dropout must be in [0, 1); got {rate!r}.")
+
+
 def check_cell_type(cell_type):
     if cell_type not in CELLS:
         raise ValueError(
@@ -186,8 +191,7 @@ class RNNModule(nn.Module):
                 "in token mode (embedding_dim set)."
             )
         self.instance_norm = InstanceNormalization() if instance_norm else None
-        if not 0 <= token_dropout < 1:
-            raise ValueError(f"token_dropout must be in [0, 1); got {token_dropout!r}.")
+        check_token_dropout(token_dropout)
         self.token_dropout = token_dropout
         self.bidirectional = bidirectional
         self.pooling = pooling

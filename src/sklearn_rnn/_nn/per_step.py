@@ -11,7 +11,13 @@ from torch import nn
 
 from .characters import CharacterEncoder
 from .masking import valid_step_mask
-from .module import _drop_tokens, _is_traced, check_cell_type, token_embedding
+from .module import (
+    _drop_tokens,
+    _is_traced,
+    check_cell_type,
+    check_token_dropout,
+    token_embedding,
+)
 from .recurrent import build_core
 
 
@@ -73,6 +79,7 @@ class PerStepModule(nn.Module):
     ):
         super().__init__()
         check_cell_type(cell_type)
+        check_token_dropout(token_dropout)
         self.embedding, input_size = token_embedding(
             input_size, embedding_dim, vocab_size
         )

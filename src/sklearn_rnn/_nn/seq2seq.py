@@ -18,7 +18,13 @@ import torch
 from torch import nn
 
 from .masking import masked_mean, valid_step_mask
-from .module import _drop_tokens, _is_traced, check_cell_type, token_embedding
+from .module import (
+    _drop_tokens,
+    _is_traced,
+    check_cell_type,
+    check_token_dropout,
+    token_embedding,
+)
 from .recurrent import build_core
 
 ATTENTION_SCORES = ("general", "additive")
@@ -119,8 +125,7 @@ class Seq2SeqModule(nn.Module):
     ):
         super().__init__()
         check_cell_type(cell_type)
-        if not 0 <= token_dropout < 1:
-            raise ValueError(f"token_dropout must be in [0, 1); got {token_dropout!r}.")
+        check_token_dropout(token_dropout)
         self.token_dropout = token_dropout
         self.cell_type = cell_type
         self.num_layers = num_layers
